@@ -1,0 +1,196 @@
+//! Events: every change to a branch is one. The event log is the audit trail, the source of
+//! statistics and the replay source of live clients.
+
+use crate::config::{BranchSettings, Language, Service, WorkProfile, Workplace};
+use crate::ids::{OperatorId, ProfileId, ServiceId, TicketId, WorkplaceId};
+use crate::ticket::Channel;
+use jiff::Timestamp;
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+/// One recorded change, numbered by the branch's own sequence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub seq: u64,
+    pub at: Timestamp,
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+/// Why a ticket was called: the rule and the values it compared.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "rule", rename_all = "snake_case")]
+pub enum CallReason {
+    /// The first service of the profile's list that had someone waiting.
+    StrictOrder {
+        position_in_profile: usize,
+        waited_secs: i64,
+    },
+    /// The longest wait among all the profile's services.
+    LongestWaiting { waited_secs: i64 },
+    /// The operator chose this ticket.
+    Chosen,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventKind {
+    BranchCreated {
+        settings: BranchSettings,
+    },
+    BranchUpdated {
+        settings: BranchSettings,
+    },
+    ServiceDefined {
+        service: Service,
+    },
+    ServiceRemoved {
+        service: ServiceId,
+    },
+    WorkplaceDefined {
+        workplace: Workplace,
+    },
+    WorkplaceRemoved {
+        workplace: WorkplaceId,
+    },
+    ProfileDefined {
+        profile: WorkProfile,
+    },
+    ProfileRemoved {
+        profile: ProfileId,
+    },
+    TicketIssued {
+        ticket: TicketId,
+        token_hash: String,
+        number: String,
+        service: ServiceId,
+        day: Date,
+        channel: Channel,
+        language: Language,
+    },
+    TicketCalled {
+        ticket: TicketId,
+        number: String,
+        service: ServiceId,
+        workplace: WorkplaceId,
+        operator: OperatorId,
+        reason: CallReason,
+    },
+    TicketRecalled {
+        ticket: TicketId,
+        number: String,
+        workplace: WorkplaceId,
+        calls: u32,
+    },
+    ServiceStarted {
+        ticket: TicketId,
+        workplace: WorkplaceId,
+    },
+    ServiceFinished {
+        ticket: TicketId,
+        workplace: WorkplaceId,
+    },
+    TicketNoShow {
+        ticket: TicketId,
+        workplace: WorkplaceId,
+    },
+    TicketPostponed {
+        ticket: TicketId,
+        until: Timestamp,
+    },
+    TicketTransferred {
+        ticket: TicketId,
+        from_service: ServiceId,
+        to_service: ServiceId,
+        /// Where the ticket stands in the new queue.
+        queued_at: Timestamp,
+    },
+    TicketCancelled {
+        ticket: TicketId,
+    },
+    TicketExpired {
+        ticket: TicketId,
+    },
+    /// The business day `day` is over: its finished tickets leave the live state.
+    DayClosed {
+        day: Date,
+    },
+    WorkplaceOpened {
+        workplace: WorkplaceId,
+        operator: OperatorId,
+        profile: ProfileId,
+    },
+    WorkplacePaused {
+        workplace: WorkplaceId,
+        reason: String,
+    },
+    WorkplaceResumed {
+        workplace: WorkplaceId,
+    },
+    WorkplaceClosed {
+        workplace: WorkplaceId,
+    },
+}
+
+impl EventKind {
+    /// The event's type name as it appears in JSON and in the store.
+    pub fn name(&self) -> &'static str {
+        match self {
+            EventKind::BranchCreated { .. } => "branch_created",
+            EventKind::BranchUpdated { .. } => "branch_updated",
+            EventKind::ServiceDefined { .. } => "service_defined",
+            EventKind::ServiceRemoved { .. } => "service_removed",
+            EventKind::WorkplaceDefined { .. } => "workplace_defined",
+            EventKind::WorkplaceRemoved { .. } => "workplace_removed",
+            EventKind::ProfileDefined { .. } => "profile_defined",
+            EventKind::ProfileRemoved { .. } => "profile_removed",
+            EventKind::TicketIssued { .. } => "ticket_issued",
+            EventKind::TicketCalled { .. } => "ticket_called",
+            EventKind::TicketRecalled { .. } => "ticket_recalled",
+            EventKind::ServiceStarted { .. } => "service_started",
+            EventKind::ServiceFinished { .. } => "service_finished",
+            EventKind::TicketNoShow { .. } => "ticket_no_show",
+            EventKind::TicketPostponed { .. } => "ticket_postponed",
+            EventKind::TicketTransferred { .. } => "ticket_transferred",
+            EventKind::TicketCancelled { .. } => "ticket_cancelled",
+            EventKind::TicketExpired { .. } => "ticket_expired",
+            EventKind::DayClosed { .. } => "day_closed",
+            EventKind::WorkplaceOpened { .. } => "workplace_opened",
+            EventKind::WorkplacePaused { .. } => "workplace_paused",
+            EventKind::WorkplaceResumed { .. } => "workplace_resumed",
+            EventKind::WorkplaceClosed { .. } => "workplace_closed",
+        }
+    }
+
+    /// The ticket this event changes, if any.
+    pub fn ticket(&self) -> Option<TicketId> {
+        match self {
+            EventKind::TicketIssued { ticket, .. }
+            | EventKind::TicketCalled { ticket, .. }
+            | EventKind::TicketRecalled { ticket, .. }
+            | EventKind::ServiceStarted { ticket, .. }
+            | EventKind::ServiceFinished { ticket, .. }
+            | EventKind::TicketNoShow { ticket, .. }
+            | EventKind::TicketPostponed { ticket, .. }
+            | EventKind::TicketTransferred { ticket, .. }
+            | EventKind::TicketCancelled { ticket }
+            | EventKind::TicketExpired { ticket } => Some(*ticket),
+            _ => None,
+        }
+    }
+
+    /// Whether this event changes the branch's configuration.
+    pub fn changes_config(&self) -> bool {
+        matches!(
+            self,
+            EventKind::BranchCreated { .. }
+                | EventKind::BranchUpdated { .. }
+                | EventKind::ServiceDefined { .. }
+                | EventKind::ServiceRemoved { .. }
+                | EventKind::WorkplaceDefined { .. }
+                | EventKind::WorkplaceRemoved { .. }
+                | EventKind::ProfileDefined { .. }
+                | EventKind::ProfileRemoved { .. }
+        )
+    }
+}

@@ -1,0 +1,114 @@
+//! A ticket (талон) and the states of its life.
+
+use crate::config::Language;
+use crate::ids::{OperatorId, ServiceId, TicketId, WorkplaceId};
+use jiff::Timestamp;
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Where a ticket came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Kiosk,
+    Reception,
+    Web,
+    Api,
+}
+
+impl Channel {
+    pub fn parse(text: &str) -> Option<Channel> {
+        match text {
+            "kiosk" => Some(Channel::Kiosk),
+            "reception" => Some(Channel::Reception),
+            "web" => Some(Channel::Web),
+            "api" => Some(Channel::Api),
+            _ => None,
+        }
+    }
+}
+
+/// The state of a ticket. `Done`, `NoShow`, `Cancelled` and `Expired` are final.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketStatus {
+    Waiting,
+    /// Back in the queue from `queued_at` on.
+    Postponed,
+    Called,
+    Serving,
+    Done,
+    NoShow,
+    Cancelled,
+    /// Still open when its business day ended.
+    Expired,
+}
+
+impl TicketStatus {
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            TicketStatus::Done
+                | TicketStatus::NoShow
+                | TicketStatus::Cancelled
+                | TicketStatus::Expired
+        )
+    }
+
+    /// Waiting or postponed: in a queue, not at a workplace.
+    pub fn is_queued(self) -> bool {
+        matches!(self, TicketStatus::Waiting | TicketStatus::Postponed)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TicketStatus::Waiting => "waiting",
+            TicketStatus::Postponed => "postponed",
+            TicketStatus::Called => "called",
+            TicketStatus::Serving => "serving",
+            TicketStatus::Done => "done",
+            TicketStatus::NoShow => "no_show",
+            TicketStatus::Cancelled => "cancelled",
+            TicketStatus::Expired => "expired",
+        }
+    }
+}
+
+impl fmt::Display for TicketStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A ticket as the branch knows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ticket {
+    pub id: TicketId,
+    /// SHA-256 of the visitor's link token; the token itself is never stored.
+    pub token_hash: String,
+    /// The printed number, e.g. `A017`.
+    pub number: String,
+    pub service: ServiceId,
+    /// The branch-local date the number belongs to.
+    pub day: Date,
+    pub channel: Channel,
+    pub language: Language,
+    pub status: TicketStatus,
+    pub created_at: Timestamp,
+    /// The ticket's place in its queue: arrival, transfer or return time.
+    pub queued_at: Timestamp,
+    pub called_at: Option<Timestamp>,
+    pub started_at: Option<Timestamp>,
+    pub finished_at: Option<Timestamp>,
+    pub workplace: Option<WorkplaceId>,
+    pub operator: Option<OperatorId>,
+    /// How often it was called, recalls included.
+    pub calls: u32,
+    pub transfers: u32,
+}
+
+/// Formats a number with its prefix, padded to the width of the range: `A` + 17 → `A017`.
+pub fn format_number(prefix: &str, value: u32, width: usize) -> String {
+    format!("{prefix}{value:0width$}")
+}

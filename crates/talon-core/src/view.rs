@@ -1,0 +1,202 @@
+//! Read models: what a visitor, a display or a dashboard sees of a branch at an instant.
+
+use crate::config::Language;
+use crate::ids::{OperatorId, ProfileId, ServiceId, TicketId, WorkplaceId};
+use crate::state::{BranchState, WorkplaceStatus};
+use crate::ticket::{Ticket, TicketStatus};
+use jiff::Timestamp;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// A visitor's view of their ticket: no internal ids, no personal data.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TicketView {
+    pub number: String,
+    pub service_name: String,
+    pub status: TicketStatus,
+    /// People ahead in the queue, while queued.
+    pub position: Option<usize>,
+    pub eta_seconds: Option<u64>,
+    pub created_at: Timestamp,
+    pub called_at: Option<Timestamp>,
+    /// Where to go, once called.
+    pub workplace_name: Option<String>,
+    pub language: Language,
+}
+
+/// One service's queue on a display or dashboard.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QueueView {
+    pub service: ServiceId,
+    pub prefix: String,
+    pub names: BTreeMap<Language, String>,
+    pub enabled: bool,
+    pub waiting: usize,
+    pub longest_wait_secs: u64,
+    pub waiting_norm_secs: u32,
+}
+
+/// The ticket at a workplace.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CurrentTicketView {
+    pub ticket: TicketId,
+    pub number: String,
+    pub service: ServiceId,
+    pub status: TicketStatus,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WorkplaceView {
+    pub id: WorkplaceId,
+    pub name: String,
+    #[serde(flatten)]
+    pub status: WorkplaceStatus,
+    pub operator: Option<OperatorId>,
+    pub profile: Option<ProfileId>,
+    pub current: Option<CurrentTicketView>,
+}
+
+/// A call as a hall display lists it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CallView {
+    pub number: String,
+    pub service: ServiceId,
+    pub workplace: WorkplaceId,
+    pub workplace_name: String,
+    pub at: Timestamp,
+    pub recall: bool,
+}
+
+/// The branch at an instant, for displays and dashboards.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BranchView {
+    /// The sequence number of the latest event included: a live stream continues after it.
+    pub seq: u64,
+    pub name: String,
+    pub time_zone: String,
+    pub languages: Vec<Language>,
+    pub queues: Vec<QueueView>,
+    pub workplaces: Vec<WorkplaceView>,
+    pub last_calls: Vec<CallView>,
+}
+
+impl BranchState {
+    /// How many tickets stand before this one in its queue, if it is queued.
+    pub fn position(&self, ticket: &Ticket) -> Option<usize> {
+        ticket.status.is_queued().then(|| {
+            self.queue(ticket.service)
+                .take_while(|key| *key < (ticket.queued_at, ticket.id))
+                .count()
+        })
+    }
+
+    /// A first estimate of the wait: the people ahead share the workplaces that serve the
+    /// service, each taking the service norm; a postponed ticket waits at least until its time.
+    pub fn eta_seconds(&self, ticket: &Ticket, now: Timestamp) -> Option<u64> {
+        let ahead = self.position(ticket)? as u64;
+        let norm = u64::from(self.service(ticket.service)?.service_norm_secs);
+        let servers = self
+            .workplaces()
+            .filter(|w| w.status != WorkplaceStatus::Closed)
+            .filter_map(|w| w.profile.and_then(|p| self.profile(p)))
+            .filter(|p| p.services.contains(&ticket.service))
+            .count()
+            .max(1) as u64;
+        let by_queue = ahead * norm / servers;
+        let by_time = secs_between(now, ticket.queued_at);
+        Some(by_queue.max(by_time))
+    }
+
+    pub fn ticket_view(&self, ticket: &Ticket, now: Timestamp) -> TicketView {
+        TicketView {
+            number: ticket.number.clone(),
+            service_name: self
+                .service(ticket.service)
+                .map(|s| s.name(ticket.language).to_string())
+                .unwrap_or_default(),
+            status: ticket.status,
+            position: self.position(ticket),
+            eta_seconds: self.eta_seconds(ticket, now),
+            created_at: ticket.created_at,
+            called_at: ticket.called_at,
+            workplace_name: matches!(ticket.status, TicketStatus::Called | TicketStatus::Serving)
+                .then(|| ticket.workplace.and_then(|w| self.workplace(w)))
+                .flatten()
+                .map(|w| w.workplace.name.clone()),
+            language: ticket.language,
+        }
+    }
+
+    pub fn view(&self, now: Timestamp) -> BranchView {
+        let settings = self.settings();
+        let queues = self
+            .services()
+            .map(|s| {
+                let mut waiting = 0;
+                let mut oldest: Option<Timestamp> = None;
+                for (at, _) in self.queue(s.id).filter(|(at, _)| *at <= now) {
+                    waiting += 1;
+                    oldest.get_or_insert(at);
+                }
+                QueueView {
+                    service: s.id,
+                    prefix: s.prefix.clone(),
+                    names: s.names.clone(),
+                    enabled: s.enabled,
+                    waiting,
+                    longest_wait_secs: oldest.map_or(0, |at| secs_between(at, now)),
+                    waiting_norm_secs: s.waiting_norm_secs,
+                }
+            })
+            .collect();
+        let workplaces = self
+            .workplaces()
+            .map(|w| WorkplaceView {
+                id: w.workplace.id,
+                name: w.workplace.name.clone(),
+                status: w.status.clone(),
+                operator: w.operator,
+                profile: w.profile,
+                current: w
+                    .current
+                    .and_then(|id| self.ticket(id))
+                    .map(|t| CurrentTicketView {
+                        ticket: t.id,
+                        number: t.number.clone(),
+                        service: t.service,
+                        status: t.status,
+                    }),
+            })
+            .collect();
+        let last_calls = self
+            .recent_calls()
+            .map(|c| CallView {
+                number: c.number.clone(),
+                service: c.service,
+                workplace: c.workplace,
+                workplace_name: self
+                    .workplace(c.workplace)
+                    .map(|w| w.workplace.name.clone())
+                    .unwrap_or_default(),
+                at: c.at,
+                recall: c.recall,
+            })
+            .collect();
+        BranchView {
+            seq: self.seq(),
+            name: settings.map(|s| s.name.clone()).unwrap_or_default(),
+            time_zone: settings
+                .map(|s| s.time_zone.name().to_string())
+                .unwrap_or_default(),
+            languages: settings.map(|s| s.languages.clone()).unwrap_or_default(),
+            queues,
+            workplaces,
+            last_calls,
+        }
+    }
+}
+
+/// Whole seconds from `a` to `b`, zero if `b` is not later.
+fn secs_between(a: Timestamp, b: Timestamp) -> u64 {
+    u64::try_from(b.duration_since(a).as_secs()).unwrap_or(0)
+}

@@ -1,0 +1,78 @@
+//! The application: what every request handler shares, and how it starts.
+
+use crate::branch::{BranchHandle, Branches};
+use crate::error::ApiError;
+use crate::metrics::Metrics;
+use std::sync::Arc;
+use talon_core::{BranchId, TicketId, WorkplaceId};
+use talon_store::{Store, StoreError};
+use tokio::sync::Mutex;
+
+/// How many ids the server reserves from the store at a time.
+const ID_BLOCK: u64 = 256;
+
+pub struct App {
+    pub store: Store,
+    pub branches: Arc<Branches>,
+    pub metrics: Arc<Metrics>,
+    ids: Mutex<(u64, u64)>,
+}
+
+impl App {
+    /// Loads every branch from the store and starts its actor.
+    pub async fn load(store: Store) -> Result<Arc<App>, StoreError> {
+        let app = Arc::new(App {
+            store,
+            branches: Arc::new(Branches::default()),
+            metrics: Arc::new(Metrics::default()),
+            ids: Mutex::new((0, 0)),
+        });
+        for id in app.store.branch_ids().await? {
+            if let Some(state) = app.store.load_branch(id).await? {
+                app.branches
+                    .start(id, state, app.store.clone(), app.metrics.clone());
+            }
+        }
+        Ok(app)
+    }
+
+    /// A new internal id, unique across the installation.
+    pub async fn next_id(&self) -> Result<u64, ApiError> {
+        let mut ids = self.ids.lock().await;
+        if ids.0 >= ids.1 {
+            let first = self.store.reserve_ids(ID_BLOCK).await?;
+            *ids = (first, first + ID_BLOCK);
+        }
+        let id = ids.0;
+        ids.0 += 1;
+        Ok(id)
+    }
+
+    pub fn branch(&self, id: BranchId) -> Result<BranchHandle, ApiError> {
+        self.branches
+            .get(id)
+            .ok_or_else(|| talon_core::DomainError::NotFound(talon_core::Entity::Branch).into())
+    }
+
+    pub fn workplace_branch(&self, id: WorkplaceId) -> Result<BranchHandle, ApiError> {
+        let branch =
+            self.branches
+                .workplace_branch(id)
+                .ok_or(talon_core::DomainError::NotFound(
+                    talon_core::Entity::Workplace,
+                ))?;
+        self.branch(branch)
+    }
+
+    /// The branch a ticket belongs to.
+    pub async fn ticket_branch(&self, id: TicketId) -> Result<BranchHandle, ApiError> {
+        let (branch, _) = self
+            .store
+            .ticket(id)
+            .await?
+            .ok_or(talon_core::DomainError::NotFound(
+                talon_core::Entity::Ticket,
+            ))?;
+        self.branch(branch)
+    }
+}

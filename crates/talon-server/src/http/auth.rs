@@ -1,0 +1,169 @@
+//! Staff sign-in and users.
+
+use crate::app::App;
+use crate::auth::{
+    Principal, Role, check_password, hash_password, new_token, sha256_hex, verify_password,
+};
+use crate::error::ApiError;
+use crate::extract::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use jiff::{SignedDuration, Timestamp};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use talon_core::BranchId;
+use talon_store::{NewUser, TokenKind, TokenRecord, User};
+
+/// How long a staff token lives: one working day.
+const SESSION_HOURS: i64 = 12;
+
+/// A valid argon2id hash of a random password, checked when the user does not exist so that a
+/// failed login takes as long whether or not the username is known.
+const DECOY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Kjh1u3GZ3ZB3tY4cBpnAqBgpD4Z0nZLxQ4cG7l2gU9Q";
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    username: String,
+    password: String,
+}
+
+#[derive(Serialize)]
+pub struct UserView {
+    id: u64,
+    username: String,
+    role: String,
+    branch: Option<BranchId>,
+    disabled: bool,
+}
+
+impl From<User> for UserView {
+    fn from(u: User) -> Self {
+        UserView {
+            id: u.id,
+            username: u.username,
+            role: u.role,
+            branch: u.branch,
+            disabled: u.disabled,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct Session {
+    token: String,
+    expires_at: Timestamp,
+    user: UserView,
+}
+
+pub async fn login(
+    State(app): State<Arc<App>>,
+    Json(request): Json<LoginRequest>,
+) -> Result<axum::Json<Session>, ApiError> {
+    let user = app.store.user_by_username(&request.username).await?;
+    let hash = user
+        .as_ref()
+        .map_or(DECOY_HASH.to_string(), |u| u.password_hash.clone());
+    let password = request.password;
+    let matches = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .map_err(|_| ApiError::internal())?;
+    let user = user.filter(|u| matches && !u.disabled).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+            "wrong username or password",
+        )
+    })?;
+    let token = new_token();
+    let expires_at = Timestamp::now()
+        .checked_add(SignedDuration::from_hours(SESSION_HOURS))
+        .map_err(|_| ApiError::internal())?;
+    app.store
+        .insert_token(TokenRecord {
+            token_hash: sha256_hex(&token),
+            kind: TokenKind::Session,
+            role: user.role.clone(),
+            user_id: Some(user.id),
+            branch: user.branch,
+            name: None,
+            expires_at: Some(expires_at),
+        })
+        .await?;
+    Ok(axum::Json(Session {
+        token,
+        expires_at,
+        user: user.into(),
+    }))
+}
+
+pub async fn logout(
+    State(app): State<Arc<App>>,
+    principal: Principal,
+) -> Result<StatusCode, ApiError> {
+    app.store.delete_token(&principal.token_hash).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUserRequest {
+    username: String,
+    password: String,
+    role: String,
+    branch: Option<BranchId>,
+}
+
+pub async fn create_user(
+    State(app): State<Arc<App>>,
+    principal: Principal,
+    Json(request): Json<CreateUserRequest>,
+) -> Result<(StatusCode, axum::Json<UserView>), ApiError> {
+    principal.require(&[Role::Admin], None)?;
+    let role = Role::parse(&request.role)
+        .filter(|r| r.is_staff())
+        .ok_or_else(|| ApiError::invalid("role is admin or operator"))?;
+    check_username(&request.username)?;
+    check_password(&request.password)?;
+    if let Some(branch) = request.branch {
+        app.branch(branch)?;
+    }
+    let password = request.password;
+    let password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|_| ApiError::internal())??;
+    let user = app
+        .store
+        .create_user(NewUser {
+            username: request.username,
+            password_hash,
+            role: role.as_str().to_string(),
+            branch: request.branch,
+        })
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(user.into())))
+}
+
+pub async fn list_users(
+    State(app): State<Arc<App>>,
+    principal: Principal,
+) -> Result<axum::Json<Vec<UserView>>, ApiError> {
+    principal.require(&[Role::Admin], None)?;
+    let users = app.store.users().await?;
+    Ok(axum::Json(users.into_iter().map(UserView::from).collect()))
+}
+
+/// A username: 1 to 64 letters, digits, `.`, `_`, `-` or `@`.
+pub fn check_username(name: &str) -> Result<(), ApiError> {
+    let ok = (1..=64).contains(&name.chars().count())
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(
+            "a username has 1 to 64 letters, digits, '.', '_', '-' or '@'",
+        ))
+    }
+}

@@ -1,0 +1,208 @@
+//! Branches: creating and changing them, their live state and event stream, their devices.
+
+use super::tickets::STAFF;
+use crate::app::App;
+use crate::auth::{Principal, Role, new_token, sha256_hex};
+use crate::branch::config_json;
+use crate::error::ApiError;
+use crate::extract::{Json, Path, Query};
+use crate::live;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use talon_core::{BranchId, BranchSettings, BranchState, BranchView, Command};
+use talon_store::{TokenKind, TokenRecord};
+
+const ANYONE_OF_BRANCH: &[Role] = &[Role::Admin, Role::Operator, Role::Kiosk, Role::Display];
+
+#[derive(Serialize)]
+pub struct BranchSummary {
+    id: BranchId,
+    #[serde(flatten)]
+    settings: Option<BranchSettings>,
+}
+
+fn summary(id: BranchId, state: &BranchState) -> BranchSummary {
+    BranchSummary {
+        id,
+        settings: state.settings().cloned(),
+    }
+}
+
+pub async fn create(
+    State(app): State<Arc<App>>,
+    principal: Principal,
+    Json(settings): Json<BranchSettings>,
+) -> Result<(StatusCode, axum::Json<BranchSummary>), ApiError> {
+    principal.require(&[Role::Admin], None)?;
+    settings.validate()?;
+    let id = BranchId(app.next_id().await?);
+    let handle = app.branches.start(
+        id,
+        BranchState::new(),
+        app.store.clone(),
+        app.metrics.clone(),
+    );
+    match handle
+        .execute(Command::CreateBranch(settings), move |state, _| {
+            summary(id, state)
+        })
+        .await
+    {
+        Ok(created) => Ok((StatusCode::CREATED, axum::Json(created))),
+        Err(e) => {
+            app.branches.remove(id);
+            Err(e)
+        }
+    }
+}
+
+pub async fn list(
+    State(app): State<Arc<App>>,
+    principal: Principal,
+) -> Result<axum::Json<Vec<BranchSummary>>, ApiError> {
+    principal.require(ANYONE_OF_BRANCH, None)?;
+    let mut branches = Vec::new();
+    for handle in app.branches.all() {
+        if principal.branch.is_none_or(|b| b == handle.id) {
+            let id = handle.id;
+            branches.push(handle.read(move |state| summary(id, state)).await?);
+        }
+    }
+    branches.sort_by_key(|b| b.id);
+    Ok(axum::Json(branches))
+}
+
+/// The branch's whole configuration.
+pub async fn show(
+    State(app): State<Arc<App>>,
+    principal: Principal,
+    Path(branch): Path<BranchId>,
+) -> Result<axum::Json<Value>, ApiError> {
+    principal.require(STAFF, Some(branch))?;
+    let mut config = app.branch(branch)?.read(config_json).await?;
+    config["id"] = json!(branch);
+    Ok(axum::Json(config))
+}
+
+pub async fn update(
+    State(app): State<Arc<App>>,
+    principal: Principal,
+    Path(branch): Path<BranchId>,
+    Json(settings): Json<BranchSettings>,
+) -> Result<axum::Json<BranchSummary>, ApiError> {
+    principal.require(&[Role::Admin], Some(branch))?;
+    let updated = app
+        .branch(branch)?
+        .execute(Command::UpdateBranch(settings), move |state, _| {
+            summary(branch, state)
+        })
+        .await?;
+    Ok(axum::Json(updated))
+}
+
+/// A snapshot for displays and dashboards.
+pub async fn state(
+    State(app): State<Arc<App>>,
+    principal: Principal,
+    Path(branch): Path<BranchId>,
+) -> Result<axum::Json<BranchView>, ApiError> {
+    principal.require(ANYONE_OF_BRANCH, Some(branch))?;
+    let now = Timestamp::now();
+    let view = app.branch(branch)?.read(move |s| s.view(now)).await?;
+    Ok(axum::Json(view))
+}
+
+#[derive(Deserialize)]
+pub struct EventsQuery {
+    last_event_id: Option<u64>,
+    #[serde(rename = "access_token")]
+    _access_token: Option<String>,
+}
+
+/// Server-Sent Events of every change of the branch.
+pub async fn events(
+    State(app): State<Arc<App>>,
+    principal: Principal,
+    Path(branch): Path<BranchId>,
+    Query(query): Query<EventsQuery>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    principal.require(ANYONE_OF_BRANCH, Some(branch))?;
+    let header = headers
+        .get("last-event-id")
+        .map(|v| {
+            v.to_str()
+                .ok()
+                .and_then(|s| s.trim().parse::<u64>().ok())
+                .ok_or_else(|| {
+                    ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_last_event_id",
+                        "Last-Event-ID is an event id",
+                    )
+                })
+        })
+        .transpose()?;
+    let handle = app.branch(branch)?;
+    let stream = live::stream(&app, handle, header.or(query.last_event_id)).await?;
+    Ok(stream.into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceRequest {
+    role: String,
+    name: String,
+}
+
+#[derive(Serialize)]
+pub struct DeviceToken {
+    token: String,
+    role: &'static str,
+    branch: BranchId,
+    name: String,
+}
+
+/// Issues a token for a kiosk or display of this branch.
+pub async fn create_device(
+    State(app): State<Arc<App>>,
+    principal: Principal,
+    Path(branch): Path<BranchId>,
+    Json(request): Json<DeviceRequest>,
+) -> Result<(StatusCode, axum::Json<DeviceToken>), ApiError> {
+    principal.require(&[Role::Admin], Some(branch))?;
+    app.branch(branch)?;
+    let role = Role::parse(&request.role)
+        .filter(|r| matches!(r, Role::Kiosk | Role::Display))
+        .ok_or_else(|| ApiError::invalid("role is kiosk or display"))?;
+    let name = request.name.trim().to_string();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(ApiError::invalid("name has 1 to 100 characters"));
+    }
+    let token = new_token();
+    app.store
+        .insert_token(TokenRecord {
+            token_hash: sha256_hex(&token),
+            kind: TokenKind::Device,
+            role: role.as_str().to_string(),
+            user_id: None,
+            branch: Some(branch),
+            name: Some(name.clone()),
+            expires_at: None,
+        })
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(DeviceToken {
+            token,
+            role: role.as_str(),
+            branch,
+            name,
+        }),
+    ))
+}

@@ -1,0 +1,264 @@
+//! A branch's services, workplaces and work profiles. Each change is a command through the
+//! branch's actor, so the engine validates it against the live state (a service still in a
+//! profile cannot be removed, say) and it becomes an event like every other change.
+
+use crate::app::App;
+use crate::auth::{Principal, Role};
+use crate::branch::BranchHandle;
+use crate::error::ApiError;
+use crate::extract::{Json, Path};
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use talon_core::{
+    BranchId, BranchState, Command, DomainError, Entity, Hours, Language, NumberRange, Policy,
+    ProfileId, Service, ServiceId, WorkProfile, Workplace, WorkplaceId,
+};
+
+const ADMIN: &[Role] = &[Role::Admin];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceInput {
+    names: BTreeMap<Language, String>,
+    prefix: String,
+    #[serde(default = "default_numbering")]
+    numbering: NumberRange,
+    #[serde(default)]
+    daily_limit: Option<u32>,
+    #[serde(default)]
+    hours: Option<Hours>,
+    #[serde(default = "default_service_norm")]
+    service_norm_secs: u32,
+    #[serde(default = "default_waiting_norm")]
+    waiting_norm_secs: u32,
+    #[serde(default = "enabled")]
+    enabled: bool,
+}
+
+fn default_numbering() -> NumberRange {
+    NumberRange {
+        first: 1,
+        last: 999,
+    }
+}
+
+fn default_service_norm() -> u32 {
+    300
+}
+
+fn default_waiting_norm() -> u32 {
+    900
+}
+
+fn enabled() -> bool {
+    true
+}
+
+impl ServiceInput {
+    fn into_service(self, id: ServiceId) -> Service {
+        Service {
+            id,
+            names: self.names,
+            prefix: self.prefix,
+            numbering: self.numbering,
+            daily_limit: self.daily_limit,
+            hours: self.hours,
+            service_norm_secs: self.service_norm_secs,
+            waiting_norm_secs: self.waiting_norm_secs,
+            enabled: self.enabled,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkplaceInput {
+    name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileInput {
+    name: String,
+    services: Vec<ServiceId>,
+    #[serde(default = "longest_waiting")]
+    policy: Policy,
+}
+
+fn longest_waiting() -> Policy {
+    Policy::LongestWaiting
+}
+
+/// The branch, checked to be the admin's to change.
+fn admin_branch(
+    app: &App,
+    principal: &Principal,
+    branch: BranchId,
+) -> Result<BranchHandle, ApiError> {
+    principal.require(ADMIN, Some(branch))?;
+    app.branch(branch)
+}
+
+/// Fails unless `exists` holds in the branch: an id from another branch is not found here.
+async fn existing(
+    handle: &BranchHandle,
+    entity: Entity,
+    exists: impl FnOnce(&BranchState) -> bool + Send + 'static,
+) -> Result<(), ApiError> {
+    if handle.read(exists).await? {
+        Ok(())
+    } else {
+        Err(DomainError::NotFound(entity).into())
+    }
+}
+
+pub async fn create_service(
+    State(app): State<Arc<App>>,
+    principal: Principal,
+    Path(branch): Path<BranchId>,
+    Json(input): Json<ServiceInput>,
+) -> Result<(StatusCode, axum::Json<Service>), ApiError> {
+    let handle = admin_branch(&app, &principal, branch)?;
+    let service = input.into_service(ServiceId(app.next_id().await?));
+    let saved = service.clone();
+    handle
+        .execute(Command::DefineService(service), |_, _| ())
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(saved)))
+}
+
+pub async fn update_service(
+    State(app): State<Arc<App>>,
+    principal: Principal,
+    Path((branch, id)): Path<(BranchId, ServiceId)>,
+    Json(input): Json<ServiceInput>,
+) -> Result<axum::Json<Service>, ApiError> {
+    let handle = admin_branch(&app, &principal, branch)?;
+    existing(&handle, Entity::Service, move |s| s.service(id).is_some()).await?;
+    let service = input.into_service(id);
+    let saved = service.clone();
+    handle
+        .execute(Command::DefineService(service), |_, _| ())
+        .await?;
+    Ok(axum::Json(saved))
+}
+
+pub async fn remove_service(
+    State(app): State<Arc<App>>,
+    principal: Principal,
+    Path((branch, id)): Path<(BranchId, ServiceId)>,
+) -> Result<StatusCode, ApiError> {
+    let handle = admin_branch(&app, &principal, branch)?;
+    handle
+        .execute(Command::RemoveService(id), |_, _| ())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn create_workplace(
+    State(app): State<Arc<App>>,
+    principal: Principal,
+    Path(branch): Path<BranchId>,
+    Json(input): Json<WorkplaceInput>,
+) -> Result<(StatusCode, axum::Json<Workplace>), ApiError> {
+    let handle = admin_branch(&app, &principal, branch)?;
+    let workplace = Workplace {
+        id: WorkplaceId(app.next_id().await?),
+        name: input.name,
+    };
+    let saved = workplace.clone();
+    handle
+        .execute(Command::DefineWorkplace(workplace), |_, _| ())
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(saved)))
+}
+
+pub async fn update_workplace(
+    State(app): State<Arc<App>>,
+    principal: Principal,
+    Path((branch, id)): Path<(BranchId, WorkplaceId)>,
+    Json(input): Json<WorkplaceInput>,
+) -> Result<axum::Json<Workplace>, ApiError> {
+    let handle = admin_branch(&app, &principal, branch)?;
+    existing(&handle, Entity::Workplace, move |s| {
+        s.workplace(id).is_some()
+    })
+    .await?;
+    let workplace = Workplace {
+        id,
+        name: input.name,
+    };
+    let saved = workplace.clone();
+    handle
+        .execute(Command::DefineWorkplace(workplace), |_, _| ())
+        .await?;
+    Ok(axum::Json(saved))
+}
+
+pub async fn remove_workplace(
+    State(app): State<Arc<App>>,
+    principal: Principal,
+    Path((branch, id)): Path<(BranchId, WorkplaceId)>,
+) -> Result<StatusCode, ApiError> {
+    let handle = admin_branch(&app, &principal, branch)?;
+    handle
+        .execute(Command::RemoveWorkplace(id), |_, _| ())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn create_profile(
+    State(app): State<Arc<App>>,
+    principal: Principal,
+    Path(branch): Path<BranchId>,
+    Json(input): Json<ProfileInput>,
+) -> Result<(StatusCode, axum::Json<WorkProfile>), ApiError> {
+    let handle = admin_branch(&app, &principal, branch)?;
+    let profile = WorkProfile {
+        id: ProfileId(app.next_id().await?),
+        name: input.name,
+        services: input.services,
+        policy: input.policy,
+    };
+    let saved = profile.clone();
+    handle
+        .execute(Command::DefineProfile(profile), |_, _| ())
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(saved)))
+}
+
+pub async fn update_profile(
+    State(app): State<Arc<App>>,
+    principal: Principal,
+    Path((branch, id)): Path<(BranchId, ProfileId)>,
+    Json(input): Json<ProfileInput>,
+) -> Result<axum::Json<WorkProfile>, ApiError> {
+    let handle = admin_branch(&app, &principal, branch)?;
+    existing(&handle, Entity::Profile, move |s| s.profile(id).is_some()).await?;
+    let profile = WorkProfile {
+        id,
+        name: input.name,
+        services: input.services,
+        policy: input.policy,
+    };
+    let saved = profile.clone();
+    handle
+        .execute(Command::DefineProfile(profile), |_, _| ())
+        .await?;
+    Ok(axum::Json(saved))
+}
+
+pub async fn remove_profile(
+    State(app): State<Arc<App>>,
+    principal: Principal,
+    Path((branch, id)): Path<(BranchId, ProfileId)>,
+) -> Result<StatusCode, ApiError> {
+    let handle = admin_branch(&app, &principal, branch)?;
+    handle
+        .execute(Command::RemoveProfile(id), |_, _| ())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

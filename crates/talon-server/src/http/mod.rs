@@ -1,0 +1,112 @@
+//! The HTTP interface: the REST API under `/api/v1`, its OpenAPI document, health and metrics.
+//! One module per resource.
+
+mod auth;
+mod branches;
+mod config;
+mod system;
+mod tickets;
+mod workplaces;
+
+use crate::app::App;
+use crate::error::ApiError;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use futures_util::FutureExt;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+/// Requests larger than this are refused with 413.
+const BODY_LIMIT: usize = 64 * 1024;
+
+pub fn router(app: Arc<App>) -> Router {
+    let api = Router::new()
+        .route("/auth/login", post(auth::login))
+        .route("/auth/logout", post(auth::logout))
+        .route("/users", get(auth::list_users).post(auth::create_user))
+        .route("/branches", get(branches::list).post(branches::create))
+        .route(
+            "/branches/{branch}",
+            get(branches::show).put(branches::update),
+        )
+        .route("/branches/{branch}/state", get(branches::state))
+        .route("/branches/{branch}/events", get(branches::events))
+        .route("/branches/{branch}/devices", post(branches::create_device))
+        .route("/branches/{branch}/services", post(config::create_service))
+        .route(
+            "/branches/{branch}/services/{id}",
+            axum::routing::put(config::update_service).delete(config::remove_service),
+        )
+        .route(
+            "/branches/{branch}/workplaces",
+            post(config::create_workplace),
+        )
+        .route(
+            "/branches/{branch}/workplaces/{id}",
+            axum::routing::put(config::update_workplace).delete(config::remove_workplace),
+        )
+        .route("/branches/{branch}/profiles", post(config::create_profile))
+        .route(
+            "/branches/{branch}/profiles/{id}",
+            axum::routing::put(config::update_profile).delete(config::remove_profile),
+        )
+        .route(
+            "/branches/{branch}/tickets",
+            get(tickets::list).post(tickets::issue),
+        )
+        .route(
+            "/tickets/{key}",
+            get(tickets::public_view).delete(tickets::cancel),
+        )
+        .route("/tickets/{key}/{action}", post(tickets::act))
+        .route(
+            "/workplaces/{workplace}/call-next",
+            post(workplaces::call_next),
+        )
+        .route("/workplaces/{workplace}/call", post(workplaces::call))
+        .route("/workplaces/{workplace}/{action}", post(workplaces::act));
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/api/openapi.json", get(system::openapi))
+        .route("/health", get(system::health))
+        .route("/metrics", get(system::metrics))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(app.clone(), observe))
+        .with_state(app)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "route_not_found", "no such endpoint")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this endpoint does not take that method",
+    )
+}
+
+/// Counts requests by route and status, and turns a panic into a 500 instead of a dropped
+/// connection.
+async fn observe(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
+    let response = AssertUnwindSafe(next.run(request))
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|_| {
+            tracing::error!(%route, "a request handler panicked");
+            ApiError::internal().into_response()
+        });
+    app.metrics.http(&route, response.status().as_u16());
+    response
+}

@@ -1,0 +1,266 @@
+//! Tickets: issuing, the visitor's public view and cancel, and the operator's actions on one.
+
+use crate::app::App;
+use crate::auth::{Principal, Role, random_hex, sha256_hex};
+use crate::error::ApiError;
+use crate::extract::Path;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use jiff::Timestamp;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use talon_core::{
+    BranchId, BranchState, CallReason, Channel, Command, DomainError, Entity, Event, EventKind,
+    Language, ServiceId, Ticket, TicketId, TicketStatus, TicketView, TransferPosition, WorkplaceId,
+};
+
+pub const STAFF: &[Role] = &[Role::Admin, Role::Operator];
+
+/// A ticket as staff and the issuing device see it.
+#[derive(Debug, Serialize)]
+pub struct StaffTicket {
+    pub id: TicketId,
+    pub number: String,
+    pub service: ServiceId,
+    pub status: TicketStatus,
+    pub position: Option<usize>,
+    pub eta_seconds: Option<u64>,
+    pub workplace: Option<WorkplaceId>,
+    pub calls: u32,
+    pub transfers: u32,
+    pub created_at: Timestamp,
+    pub called_at: Option<Timestamp>,
+    pub started_at: Option<Timestamp>,
+    pub finished_at: Option<Timestamp>,
+    /// The visitor's link token; only in the answer that issued the ticket.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    /// Why the ticket was called; only in the answer to a call.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<CallReason>,
+}
+
+impl StaffTicket {
+    pub fn of(state: &BranchState, t: &Ticket, now: Timestamp) -> StaffTicket {
+        StaffTicket {
+            id: t.id,
+            number: t.number.clone(),
+            service: t.service,
+            status: t.status,
+            position: state.position(t),
+            eta_seconds: state.eta_seconds(t, now),
+            workplace: t.workplace,
+            calls: t.calls,
+            transfers: t.transfers,
+            created_at: t.created_at,
+            called_at: t.called_at,
+            started_at: t.started_at,
+            finished_at: t.finished_at,
+            token: None,
+            reason: None,
+        }
+    }
+
+    /// The ticket named by the first of `events`, as it is now, with the call's reason if any.
+    pub fn after(state: &BranchState, events: &[Event]) -> Option<StaffTicket> {
+        let event = events.first()?;
+        let ticket = state.ticket(event.kind.ticket()?)?;
+        let mut view = StaffTicket::of(state, ticket, event.at);
+        if let EventKind::TicketCalled { reason, .. } = &event.kind {
+            view.reason = Some(reason.clone());
+        }
+        Some(view)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IssueRequest {
+    service: ServiceId,
+    channel: Option<String>,
+    language: Option<String>,
+}
+
+pub async fn issue(
+    State(app): State<Arc<App>>,
+    principal: Principal,
+    Path(branch): Path<BranchId>,
+    body: Bytes,
+) -> Result<(StatusCode, axum::Json<StaffTicket>), ApiError> {
+    principal.require(&[Role::Admin, Role::Operator, Role::Kiosk], Some(branch))?;
+    let request: IssueRequest = parse_body(&body)?;
+    let channel = match request.channel.as_deref() {
+        Some(text) => Channel::parse(text)
+            .ok_or_else(|| ApiError::invalid("channel is kiosk, reception, web or api"))?,
+        None if principal.role == Role::Kiosk => Channel::Kiosk,
+        None => Channel::Reception,
+    };
+    let language = request
+        .language
+        .as_deref()
+        .map(|code| {
+            Language::parse(code).ok_or_else(|| ApiError::invalid("language is ru, en or de"))
+        })
+        .transpose()?;
+    let handle = app.branch(branch)?;
+    let id = TicketId(app.next_id().await?);
+    // 128 random bits: the visitor's only handle on the ticket.
+    let token = random_hex(16);
+    let command = Command::IssueTicket {
+        id,
+        token_hash: sha256_hex(&token),
+        service: request.service,
+        channel,
+        language,
+    };
+    let mut ticket = handle
+        .execute(command, StaffTicket::after)
+        .await?
+        .ok_or_else(ApiError::internal)?;
+    ticket.token = Some(token);
+    Ok((StatusCode::CREATED, axum::Json(ticket)))
+}
+
+/// Tickets not yet finished: the queues and those at workplaces.
+pub async fn list(
+    State(app): State<Arc<App>>,
+    principal: Principal,
+    Path(branch): Path<BranchId>,
+) -> Result<axum::Json<Vec<StaffTicket>>, ApiError> {
+    principal.require(STAFF, Some(branch))?;
+    let now = Timestamp::now();
+    let tickets = app
+        .branch(branch)?
+        .read(move |state| {
+            let mut open: Vec<_> = state
+                .tickets()
+                .filter(|t| !t.status.is_final())
+                .map(|t| StaffTicket::of(state, t, now))
+                .collect();
+            open.sort_by_key(|t| (t.position.is_some(), t.position, t.id));
+            open
+        })
+        .await?;
+    Ok(axum::Json(tickets))
+}
+
+/// Finds a ticket by its visitor token; a malformed token is simply not found.
+async fn by_token(app: &App, token: &str) -> Result<(BranchId, Ticket), ApiError> {
+    let well_formed = token.len() == 32 && token.bytes().all(|b| b.is_ascii_hexdigit());
+    let found = if well_formed {
+        app.store.ticket_by_token_hash(&sha256_hex(token)).await?
+    } else {
+        None
+    };
+    found.ok_or_else(|| DomainError::NotFound(Entity::Ticket).into())
+}
+
+pub async fn public_view(
+    State(app): State<Arc<App>>,
+    Path(token): Path<String>,
+) -> Result<axum::Json<TicketView>, ApiError> {
+    let (branch, stored) = by_token(&app, &token).await?;
+    let now = Timestamp::now();
+    let view = app
+        .branch(branch)?
+        .read(move |state| {
+            let ticket = state.ticket(stored.id).unwrap_or(&stored);
+            state.ticket_view(ticket, now)
+        })
+        .await?;
+    Ok(axum::Json(view))
+}
+
+/// The visitor gives up their ticket.
+pub async fn cancel(
+    State(app): State<Arc<App>>,
+    Path(token): Path<String>,
+) -> Result<axum::Json<TicketView>, ApiError> {
+    let (branch, stored) = by_token(&app, &token).await?;
+    let view = app
+        .branch(branch)?
+        .execute(
+            Command::Cancel { ticket: stored.id },
+            move |state, events| {
+                let at = events.first().map_or_else(Timestamp::now, |e| e.at);
+                state.ticket(stored.id).map(|t| state.ticket_view(t, at))
+            },
+        )
+        .await?
+        .ok_or_else(ApiError::internal)?;
+    Ok(axum::Json(view))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PostponeRequest {
+    seconds: u32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TransferRequest {
+    service: ServiceId,
+    #[serde(default = "back")]
+    position: TransferPosition,
+}
+
+fn back() -> TransferPosition {
+    TransferPosition::Back
+}
+
+/// `POST /tickets/{id}/{recall|start|finish|no-show|postpone|transfer}`.
+pub async fn act(
+    State(app): State<Arc<App>>,
+    principal: Principal,
+    Path((key, action)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<axum::Json<StaffTicket>, ApiError> {
+    principal.require(STAFF, None)?;
+    let ticket = TicketId(
+        key.parse()
+            .map_err(|_| ApiError::from(DomainError::NotFound(Entity::Ticket)))?,
+    );
+    let by = principal.acting_operator();
+    let command = match action.as_str() {
+        "recall" => Command::Recall { ticket, by },
+        "start" => Command::StartService { ticket, by },
+        "finish" => Command::Finish { ticket, by },
+        "no-show" => Command::NoShow { ticket, by },
+        "postpone" => {
+            let request: PostponeRequest = parse_body(&body)?;
+            Command::Postpone {
+                ticket,
+                seconds: request.seconds,
+                by,
+            }
+        }
+        "transfer" => {
+            let request: TransferRequest = parse_body(&body)?;
+            Command::Transfer {
+                ticket,
+                service: request.service,
+                position: request.position,
+                by,
+            }
+        }
+        _ => return Err(super::not_found().await),
+    };
+    let handle = app.ticket_branch(ticket).await?;
+    principal.require(STAFF, Some(handle.id))?;
+    let view = handle
+        .execute(command, StaffTicket::after)
+        .await?
+        .ok_or_else(ApiError::internal)?;
+    Ok(axum::Json(view))
+}
+
+/// Parses a JSON body that an action requires.
+pub fn parse_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => ApiError::invalid(e.to_string()),
+        _ => ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", e.to_string()),
+    })
+}

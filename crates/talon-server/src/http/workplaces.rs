@@ -1,0 +1,122 @@
+//! A workplace's operator: open, pause, resume, close, and calling visitors.
+
+use super::tickets::{STAFF, StaffTicket, parse_body};
+use crate::app::App;
+use crate::auth::Principal;
+use crate::error::ApiError;
+use crate::extract::{Json, Path};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use jiff::Timestamp;
+use serde::Deserialize;
+use std::sync::Arc;
+use talon_core::{BranchState, Command, ProfileId, TicketId, WorkplaceId, WorkplaceView};
+
+/// The answer to a call: the called ticket, or 204 when nobody eligible waits.
+fn called(ticket: Option<StaffTicket>) -> Response {
+    match ticket {
+        Some(t) => axum::Json(t).into_response(),
+        None => StatusCode::NO_CONTENT.into_response(),
+    }
+}
+
+pub async fn call_next(
+    State(app): State<Arc<App>>,
+    principal: Principal,
+    Path(workplace): Path<WorkplaceId>,
+) -> Result<Response, ApiError> {
+    principal.require(STAFF, None)?;
+    let handle = app.workplace_branch(workplace)?;
+    principal.require(STAFF, Some(handle.id))?;
+    let command = Command::CallNext {
+        workplace,
+        by: principal.acting_operator(),
+    };
+    let ticket = handle.execute(command, StaffTicket::after).await?;
+    Ok(called(ticket))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallRequest {
+    ticket: TicketId,
+}
+
+pub async fn call(
+    State(app): State<Arc<App>>,
+    principal: Principal,
+    Path(workplace): Path<WorkplaceId>,
+    Json(request): Json<CallRequest>,
+) -> Result<Response, ApiError> {
+    principal.require(STAFF, None)?;
+    let handle = app.workplace_branch(workplace)?;
+    principal.require(STAFF, Some(handle.id))?;
+    let command = Command::CallTicket {
+        workplace,
+        ticket: request.ticket,
+        by: principal.acting_operator(),
+    };
+    let ticket = handle.execute(command, StaffTicket::after).await?;
+    Ok(called(ticket))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OpenRequest {
+    profile: ProfileId,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PauseRequest {
+    reason: String,
+}
+
+/// `POST /workplaces/{id}/{open|pause|resume|close}`.
+pub async fn act(
+    State(app): State<Arc<App>>,
+    principal: Principal,
+    Path((workplace, action)): Path<(WorkplaceId, String)>,
+    body: Bytes,
+) -> Result<axum::Json<WorkplaceView>, ApiError> {
+    principal.require(STAFF, None)?;
+    let by = principal.acting_operator();
+    let command = match action.as_str() {
+        "open" => {
+            let request: OpenRequest = parse_body(&body)?;
+            Command::OpenWorkplace {
+                workplace,
+                operator: principal.operator_id()?,
+                profile: request.profile,
+            }
+        }
+        "pause" => {
+            let request: PauseRequest = parse_body(&body)?;
+            Command::PauseWorkplace {
+                workplace,
+                reason: request.reason,
+                by,
+            }
+        }
+        "resume" => Command::ResumeWorkplace { workplace, by },
+        "close" => Command::CloseWorkplace { workplace, by },
+        _ => return Err(super::not_found().await),
+    };
+    let handle = app.workplace_branch(workplace)?;
+    principal.require(STAFF, Some(handle.id))?;
+    let view = handle
+        .execute(command, move |state, _| workplace_view(state, workplace))
+        .await?
+        .ok_or_else(ApiError::internal)?;
+    Ok(axum::Json(view))
+}
+
+fn workplace_view(state: &BranchState, id: WorkplaceId) -> Option<WorkplaceView> {
+    state
+        .view(Timestamp::now())
+        .workplaces
+        .into_iter()
+        .find(|w| w.id == id)
+}

@@ -1,0 +1,34 @@
+//! Talon's server: the imperative shell around the engine. It authenticates callers, validates
+//! input, runs each command through its branch's actor (one transaction per batch, events
+//! published after commit), streams live events and runs the background workers.
+
+mod app;
+mod auth;
+mod branch;
+pub mod demo;
+mod error;
+mod extract;
+mod http;
+mod live;
+mod metrics;
+mod workers;
+
+pub use app::App;
+pub use auth::{Role, check_password, hash_password, new_token, sha256_hex};
+pub use error::ApiError;
+pub use http::router;
+
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// Serves `app` on `listener` until `shutdown` completes.
+pub async fn serve(
+    app: Arc<App>,
+    listener: TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    workers::start(app.clone());
+    axum::serve(listener, router(app))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

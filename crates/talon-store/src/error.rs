@@ -1,0 +1,32 @@
+//! Store errors. They are `Clone` because one group commit answers many waiting callers.
+
+use thiserror::Error;
+
+#[derive(Debug, Clone, Error)]
+pub enum StoreError {
+    /// Another writer appended to the branch first; reload and try again.
+    #[error("the branch's event log moved on")]
+    Conflict,
+    /// A unique value (a username, say) is taken.
+    #[error("{0} already exists")]
+    Duplicate(&'static str),
+    #[error("database error: {0}")]
+    Database(String),
+    /// Stored data could not be read back.
+    #[error("corrupt record: {0}")]
+    Corrupt(String),
+    #[error("the store is closed")]
+    Closed,
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Database(e.to_string())
+    }
+}
+
+impl From<serde_json::Error> for StoreError {
+    fn from(e: serde_json::Error) -> Self {
+        StoreError::Corrupt(e.to_string())
+    }
+}

@@ -1,0 +1,231 @@
+//! The `talon` command: `serve`, `demo`, `migrate`, `user add` and `bench`.
+
+mod bench;
+mod settings;
+
+use clap::{Parser, Subcommand};
+use settings::{ServerArgs, Settings};
+use std::process::ExitCode;
+use std::sync::Arc;
+use talon_server::{App, Role, check_password, hash_password};
+use talon_store::{NewUser, Store};
+
+#[derive(Parser)]
+#[command(name = "talon", version, about = "Talon, the electronic queue")]
+struct Cli {
+    #[command(subcommand)]
+    command: Commands,
+}
+
+#[derive(Subcommand)]
+enum Commands {
+    /// Run the server.
+    Serve(ServerArgs),
+    /// Create a demo branch (on first run), print how to reach it, and serve.
+    Demo {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// Print the demo's facts as one JSON line on stdout before serving.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create or upgrade the database, then exit.
+    Migrate(ServerArgs),
+    /// Manage staff users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Drive a running server over HTTP and report throughput and latency.
+    Bench(bench::BenchArgs),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a staff user. The password comes from TALON_PASSWORD or is generated and printed.
+    Add {
+        #[command(flatten)]
+        server: ServerArgs,
+        #[arg(long)]
+        username: String,
+        /// admin or operator
+        #[arg(long, default_value = "operator")]
+        role: String,
+        /// Restrict the user to one branch.
+        #[arg(long)]
+        branch: Option<u64>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(settings::log_level())
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("talon: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("talon: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+type Error = Box<dyn std::error::Error + Send + Sync>;
+
+async fn run(cli: Cli) -> Result<(), Error> {
+    match cli.command {
+        Commands::Serve(args) => {
+            let settings = Settings::load(&args)?;
+            let app = App::load(open_store(&settings).await?).await?;
+            serve(app, &settings, |url| println!("Talon listening on {url}")).await
+        }
+        Commands::Demo { server, json } => demo(Settings::load(&server)?, json).await,
+        Commands::Migrate(args) => {
+            let settings = Settings::load(&args)?;
+            open_store(&settings).await?;
+            println!("database {} is up to date", settings.database().display());
+            Ok(())
+        }
+        Commands::User {
+            command:
+                UserCommand::Add {
+                    server,
+                    username,
+                    role,
+                    branch,
+                },
+        } => add_user(Settings::load(&server)?, username, role, branch).await,
+        Commands::Bench(args) => bench::run(args).await,
+    }
+}
+
+async fn open_store(settings: &Settings) -> Result<Store, Error> {
+    std::fs::create_dir_all(&settings.data_dir)?;
+    Ok(Store::open_sqlite(&settings.database(), settings.durability).await?)
+}
+
+/// Binds, announces the URL, and serves until Ctrl-C or SIGTERM.
+async fn serve(
+    app: Arc<App>,
+    settings: &Settings,
+    announce: impl FnOnce(&str),
+) -> Result<(), Error> {
+    let listener = tokio::net::TcpListener::bind(&settings.listen).await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    announce(&url);
+    talon_server::serve(app, listener, shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = terminate => {}
+    }
+}
+
+async fn demo(settings: Settings, json: bool) -> Result<(), Error> {
+    let app = App::load(open_store(&settings).await?).await?;
+    let facts_file = settings.data_dir.join("demo.json");
+    let facts: talon_server::demo::DemoFacts = match std::fs::read(&facts_file) {
+        Ok(bytes) => serde_json::from_slice(&bytes)?,
+        Err(_) => {
+            let facts = talon_server::demo::create(&app)
+                .await
+                .map_err(|e| format!("creating the demo failed: {}", e.message))?;
+            settings::write_private(&facts_file, &serde_json::to_vec_pretty(&facts)?)?;
+            facts
+        }
+    };
+    serve(app, &settings, |url| {
+        if json {
+            let mut line = serde_json::to_value(&facts).unwrap_or_default();
+            line["url"] = serde_json::Value::from(url);
+            println!("{line}");
+        } else {
+            print_demo(url, &facts);
+        }
+    })
+    .await
+}
+
+fn print_demo(url: &str, facts: &talon_server::demo::DemoFacts) {
+    let b = facts.branch;
+    println!("Talon demo is running at {url}");
+    println!("  branch {b}: state   {url}/api/v1/branches/{b}/state");
+    println!("            events  {url}/api/v1/branches/{b}/events");
+    println!("  API description    {url}/api/openapi.json");
+    for s in &facts.services {
+        println!("  service {} {} ({})", s.id, s.prefix, s.name);
+    }
+    for w in &facts.workplaces {
+        println!("  workplace {} (counter {})", w.id, w.name);
+    }
+    for p in &facts.profiles {
+        println!("  work profile {} ({})", p.id, p.name);
+    }
+    println!(
+        "  admin:      {} / {}",
+        facts.admin.username, facts.admin.password
+    );
+    for o in &facts.operators {
+        println!("  operator:   {} / {}", o.username, o.password);
+    }
+    println!("  kiosk token:   {}", facts.kiosk_token);
+    println!("  display token: {}", facts.display_token);
+    println!("  (kept in the data folder's demo.json; Ctrl-C stops the server)");
+}
+
+async fn add_user(
+    settings: Settings,
+    username: String,
+    role: String,
+    branch: Option<u64>,
+) -> Result<(), Error> {
+    let role = Role::parse(&role)
+        .filter(|r| r.is_staff())
+        .ok_or("--role is admin or operator")?;
+    let (password, generated) = match std::env::var("TALON_PASSWORD") {
+        Ok(p) => (p, false),
+        Err(_) => (talon_server::new_token()[..16].to_string(), true),
+    };
+    check_password(&password).map_err(|e| e.message)?;
+    let store = open_store(&settings).await?;
+    let password_hash = hash_password(&password).map_err(|e| e.message)?;
+    let user = store
+        .create_user(NewUser {
+            username,
+            password_hash,
+            role: role.as_str().to_string(),
+            branch: branch.map(talon_core::BranchId),
+        })
+        .await?;
+    println!(
+        "added {} ({}) with id {}",
+        user.username, user.role, user.id
+    );
+    if generated {
+        println!("password: {password}");
+    }
+    Ok(())
+}

@@ -9,6 +9,7 @@ pub mod demo;
 mod error;
 mod extract;
 mod http;
+mod i18n;
 mod live;
 mod metrics;
 mod workers;

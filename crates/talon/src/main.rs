@@ -164,9 +164,28 @@ async fn demo(settings: Settings, json: bool) -> Result<(), Error> {
             println!("{line}");
         } else {
             print_demo(url, &facts);
+            open_browser(url);
         }
     })
     .await
+}
+
+/// Opens the start page when a person runs the demo in a desktop session.
+fn open_browser(url: &str) {
+    use std::io::IsTerminal;
+    let desktop = ["DISPLAY", "WAYLAND_DISPLAY"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some());
+    if desktop && std::io::stdout().is_terminal() {
+        let opened = std::process::Command::new("xdg-open")
+            .arg(url)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn();
+        if opened.is_err() {
+            println!("  open {url} in a browser");
+        }
+    }
 }
 
 fn print_demo(url: &str, facts: &talon_server::demo::DemoFacts) {

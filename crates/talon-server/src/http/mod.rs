@@ -4,6 +4,7 @@
 mod auth;
 mod branches;
 mod config;
+mod start;
 mod system;
 mod tickets;
 mod workplaces;
@@ -72,6 +73,7 @@ pub fn router(app: Arc<App>) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .route("/api/openapi.json", get(system::openapi))
+        .route("/", get(start::page))
         .route("/health", get(system::health))
         .route("/metrics", get(system::metrics))
         .fallback(not_found)

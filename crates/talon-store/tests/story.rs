@@ -1,0 +1,280 @@
+//! One story through every store operation against a real SQLite file: ids, the event log with
+//! its projections and optimistic sequence check, snapshots, tickets, users and tokens.
+
+use jiff::Timestamp;
+use std::sync::Arc;
+use talon_core::{
+    BranchId, BranchSettings, BranchState, Channel, Command, Language, NumberRange, Service,
+    ServiceId, TicketId, TimeZoneName, execute,
+};
+use talon_store::{
+    BranchCommit, Durability, NewUser, Store, StoreError, StoredEvent, TokenKind, TokenRecord,
+};
+
+fn commit_of(
+    branch: BranchId,
+    expected_seq: u64,
+    state: &BranchState,
+    events: &[talon_core::Event],
+) -> BranchCommit {
+    BranchCommit {
+        branch,
+        expected_seq,
+        events: events
+            .iter()
+            .map(|e| StoredEvent {
+                seq: e.seq,
+                at: e.at,
+                kind: e.kind.name(),
+                body: Arc::from(serde_json::to_string(e).expect("event JSON")),
+            })
+            .collect(),
+        tickets: events
+            .iter()
+            .filter_map(|e| e.kind.ticket())
+            .filter_map(|id| state.ticket(id).cloned())
+            .collect(),
+        config: Some("{}".to_string()),
+        snapshot: None,
+    }
+}
+
+fn service(id: u64) -> Service {
+    Service {
+        id: ServiceId(id),
+        names: [(Language::En, "Payments".to_string())].into(),
+        prefix: "A".to_string(),
+        numbering: NumberRange {
+            first: 1,
+            last: 999,
+        },
+        daily_limit: None,
+        hours: None,
+        service_norm_secs: 300,
+        waiting_norm_secs: 900,
+        enabled: true,
+    }
+}
+
+#[tokio::test]
+async fn a_branch_is_written_and_read_back() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("talon.db");
+    let store = Store::open_sqlite(&path, Durability::Full)
+        .await
+        .expect("open");
+
+    let first = store.reserve_ids(10).await.expect("ids");
+    let second = store.reserve_ids(10).await.expect("ids");
+    assert_eq!(second, first + 10, "blocks of ids never overlap");
+
+    let branch = BranchId(first);
+    let now = Timestamp::now();
+    let mut state = BranchState::new();
+    let mut events = execute(
+        &mut state,
+        &Command::CreateBranch(BranchSettings {
+            name: "Main".into(),
+            time_zone: TimeZoneName::parse("Europe/Berlin").expect("zone"),
+            languages: vec![Language::De, Language::En],
+        }),
+        now,
+    )
+    .expect("create");
+    events.extend(
+        execute(&mut state, &Command::DefineService(service(first + 1)), now).expect("service"),
+    );
+    events.extend(
+        execute(
+            &mut state,
+            &Command::IssueTicket {
+                id: TicketId(first + 2),
+                token_hash: "hash-of-token".into(),
+                service: ServiceId(first + 1),
+                channel: Channel::Kiosk,
+                language: None,
+            },
+            now,
+        )
+        .expect("issue"),
+    );
+    store
+        .commit(commit_of(branch, 0, &state, &events))
+        .await
+        .expect("commit");
+
+    // A writer that did not see these events is refused and changes nothing.
+    let stale = store.commit(commit_of(branch, 0, &state, &events)).await;
+    assert!(matches!(stale, Err(StoreError::Conflict)), "{stale:?}");
+
+    assert_eq!(store.branch_ids().await.expect("ids"), vec![branch]);
+    let loaded = store
+        .load_branch(branch)
+        .await
+        .expect("load")
+        .expect("exists");
+    assert_eq!(loaded.view(now), state.view(now));
+    assert_eq!(loaded.seq(), 3);
+
+    let after_one = store.events_after(branch, 1, 100).await.expect("events");
+    assert_eq!(
+        after_one.iter().map(|e| e.0).collect::<Vec<_>>(),
+        vec![2, 3]
+    );
+    assert_eq!(after_one[1].1, "ticket_issued");
+    assert_eq!(
+        store.events_after(branch, 1, 1).await.expect("page").len(),
+        1
+    );
+
+    let (found_branch, ticket) = store
+        .ticket_by_token_hash("hash-of-token")
+        .await
+        .expect("lookup")
+        .expect("found");
+    assert_eq!((found_branch, ticket.number.as_str()), (branch, "A001"));
+    assert!(
+        store
+            .ticket_by_token_hash("other")
+            .await
+            .expect("lookup")
+            .is_none()
+    );
+    assert_eq!(
+        store
+            .ticket(TicketId(first + 2))
+            .await
+            .expect("lookup")
+            .map(|t| t.0),
+        Some(branch)
+    );
+
+    // With a snapshot, loading starts from it and replays only what came after.
+    let more = execute(
+        &mut state,
+        &Command::DefineService(Service {
+            prefix: "B".into(),
+            ..service(first + 3)
+        }),
+        now,
+    )
+    .expect("second service");
+    let mut with_snapshot = commit_of(branch, 3, &state, &more);
+    with_snapshot.snapshot = Some(serde_json::to_string(&state.snapshot()).expect("snapshot"));
+    store
+        .commit(with_snapshot)
+        .await
+        .expect("commit with snapshot");
+    let reloaded = store
+        .load_branch(branch)
+        .await
+        .expect("load")
+        .expect("exists");
+    assert_eq!(reloaded.view(now), state.view(now));
+
+    let user = store
+        .create_user(NewUser {
+            username: "anna".into(),
+            password_hash: "$argon2id$…".into(),
+            role: "operator".into(),
+            branch: Some(branch),
+        })
+        .await
+        .expect("user");
+    let twin = store
+        .create_user(NewUser {
+            username: "anna".into(),
+            password_hash: "x".into(),
+            role: "admin".into(),
+            branch: None,
+        })
+        .await;
+    assert!(
+        matches!(twin, Err(StoreError::Duplicate("username"))),
+        "{twin:?}"
+    );
+    assert_eq!(
+        store.user_by_username("anna").await.expect("read"),
+        Some(user.clone())
+    );
+    assert_eq!(store.users().await.expect("users").len(), 1);
+
+    let expired = TokenRecord {
+        token_hash: "old".into(),
+        kind: TokenKind::Session,
+        role: "operator".into(),
+        user_id: Some(user.id),
+        branch: Some(branch),
+        name: None,
+        expires_at: Some(
+            now.checked_sub(jiff::SignedDuration::from_secs(1))
+                .expect("past"),
+        ),
+    };
+    store.insert_token(expired).await.expect("token");
+    assert!(
+        store.token("old", now).await.expect("read").is_none(),
+        "expired tokens are dead"
+    );
+    let device = TokenRecord {
+        token_hash: "kiosk".into(),
+        kind: TokenKind::Device,
+        role: "kiosk".into(),
+        user_id: None,
+        branch: Some(branch),
+        name: Some("Kiosk 1".into()),
+        expires_at: None,
+    };
+    store.insert_token(device.clone()).await.expect("token");
+    assert_eq!(store.token("kiosk", now).await.expect("read"), Some(device));
+    assert!(store.delete_token("kiosk").await.expect("delete"));
+    assert!(store.token("kiosk", now).await.expect("read").is_none());
+
+    // Everything is still there after the store is opened again.
+    drop(store);
+    let store = Store::open_sqlite(&path, Durability::Full)
+        .await
+        .expect("reopen");
+    let again = store
+        .load_branch(branch)
+        .await
+        .expect("load")
+        .expect("exists");
+    assert_eq!(again.view(now), state.view(now));
+    assert!(store.reserve_ids(1).await.expect("ids") >= second + 10);
+}
+
+#[tokio::test]
+async fn a_failing_write_in_a_group_commit_leaves_the_others_intact() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open_sqlite(&dir.path().join("talon.db"), Durability::Full)
+        .await
+        .expect("open");
+    let users = (0..50).map(|i| {
+        let store = store.clone();
+        // Every tenth name repeats an earlier one and must fail alone.
+        let name = if i % 10 == 9 {
+            format!("user{}", i - 1)
+        } else {
+            format!("user{i}")
+        };
+        tokio::spawn(async move {
+            store
+                .create_user(NewUser {
+                    username: name,
+                    password_hash: "x".into(),
+                    role: "operator".into(),
+                    branch: None,
+                })
+                .await
+        })
+    });
+    let mut failed = 0;
+    for task in users.collect::<Vec<_>>() {
+        if task.await.expect("task").is_err() {
+            failed += 1;
+        }
+    }
+    assert_eq!(failed, 5);
+    assert_eq!(store.users().await.expect("users").len(), 45);
+}

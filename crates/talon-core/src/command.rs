@@ -101,8 +101,8 @@ pub enum Command {
         workplace: WorkplaceId,
         by: Option<OperatorId>,
     },
-    /// Ends past business days: open tickets of earlier days expire, finished ones leave the
-    /// live state. Does nothing while the day is the same.
+    /// Ends past business days: open tickets of earlier days expire; when none is open any
+    /// more, the day closes and its tickets leave the live state. Nothing while the day lasts.
     Rollover,
 }
 
@@ -415,17 +415,28 @@ pub(crate) fn decide(
     }
 }
 
+/// Ends past business days in two steps, each a command of its own: first the open tickets of
+/// earlier days expire; once all of them are final, the latest past day closes and its tickets
+/// leave the live state. Two steps, so each expiry is stored as the ticket's last version before
+/// the ticket is gone from the state.
 fn rollover(state: &BranchState, settings: &BranchSettings, now: Timestamp) -> Vec<EventKind> {
     let today = business_day(now, settings.time_zone.zone());
-    let mut events: Vec<EventKind> = state
+    let expired: Vec<EventKind> = state
         .tickets()
         .filter(|t| t.day < today && !t.status.is_final())
         .map(|t| EventKind::TicketExpired { ticket: t.id })
         .collect();
-    if let Some(last_past_day) = state.tickets().map(|t| t.day).filter(|d| *d < today).max() {
-        events.push(EventKind::DayClosed { day: last_past_day });
+    if !expired.is_empty() {
+        return expired;
     }
-    events
+    state
+        .tickets()
+        .map(|t| t.day)
+        .filter(|d| *d < today)
+        .max()
+        .map(|day| EventKind::DayClosed { day })
+        .into_iter()
+        .collect()
 }
 
 fn called(ticket: &Ticket, w: &WorkplaceState, reason: CallReason) -> EventKind {

@@ -1,7 +1,7 @@
 //! Routing: which waiting ticket a workplace calls next, and why.
 //!
-//! A queue is ordered by each ticket's place (`queued_at`, then id), so its head is the only
-//! candidate of a service and a decision costs O(services in the profile × log n).
+//! A queue is ordered by each ticket's place (`queued_at`, then `queued_seq`), so its head is
+//! the only candidate of a service and a decision costs O(services in the profile × log n).
 
 use crate::config::{Policy, WorkProfile};
 use crate::event::CallReason;
@@ -21,7 +21,7 @@ pub(crate) fn choose_next(
         .enumerate()
         .filter_map(|(i, &service)| head(state, service, now).map(|h| (i, h)));
     match profile.policy {
-        Policy::StrictOrder => heads.min_by_key(|(i, _)| *i).map(|(i, (at, id))| {
+        Policy::StrictOrder => heads.min_by_key(|(i, _)| *i).map(|(i, (at, _, id))| {
             (
                 id,
                 CallReason::StrictOrder {
@@ -30,7 +30,7 @@ pub(crate) fn choose_next(
                 },
             )
         }),
-        Policy::LongestWaiting => heads.min_by_key(|(_, key)| *key).map(|(_, (at, id))| {
+        Policy::LongestWaiting => heads.min_by_key(|(_, key)| *key).map(|(_, (at, _, id))| {
             (
                 id,
                 CallReason::LongestWaiting {
@@ -42,8 +42,12 @@ pub(crate) fn choose_next(
 }
 
 /// The first ticket of a service's queue whose place has come (postponed ones wait for theirs).
-fn head(state: &BranchState, service: ServiceId, now: Timestamp) -> Option<(Timestamp, TicketId)> {
-    state.queue(service).next().filter(|(at, _)| *at <= now)
+fn head(
+    state: &BranchState,
+    service: ServiceId,
+    now: Timestamp,
+) -> Option<(Timestamp, u64, TicketId)> {
+    state.places(service).next().filter(|(at, _, _)| *at <= now)
 }
 
 fn waited(since: Timestamp, now: Timestamp) -> i64 {

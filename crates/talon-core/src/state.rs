@@ -54,8 +54,9 @@ pub struct BranchState {
     profiles: BTreeMap<ProfileId, WorkProfile>,
     tickets: BTreeMap<TicketId, Ticket>,
     by_token: HashMap<String, TicketId>,
-    /// Queued tickets per service, ordered by their place in the queue.
-    queues: BTreeMap<ServiceId, BTreeSet<(Timestamp, TicketId)>>,
+    /// Queued tickets per service, ordered by their place in the queue: (`queued_at`,
+    /// `queued_seq`, ticket).
+    queues: BTreeMap<ServiceId, BTreeSet<(Timestamp, u64, TicketId)>>,
     /// Tickets issued per service and business day.
     counters: BTreeMap<(ServiceId, Date), u32>,
     recent_calls: VecDeque<CallRecord>,
@@ -135,6 +136,14 @@ impl BranchState {
 
     /// The queue of a service in order: (place, ticket).
     pub fn queue(&self, service: ServiceId) -> impl Iterator<Item = (Timestamp, TicketId)> + '_ {
+        self.places(service).map(|(at, _, id)| (at, id))
+    }
+
+    /// The queue of a service in order, with whole places: (`queued_at`, `queued_seq`, ticket).
+    pub(crate) fn places(
+        &self,
+        service: ServiceId,
+    ) -> impl Iterator<Item = (Timestamp, u64, TicketId)> + '_ {
         self.queues.get(&service).into_iter().flatten().copied()
     }
 
@@ -230,6 +239,8 @@ impl BranchState {
                         status: TicketStatus::Waiting,
                         created_at: at,
                         queued_at: at,
+                        issued_seq: event.seq,
+                        queued_seq: event.seq,
                         called_at: None,
                         started_at: None,
                         finished_at: None,
@@ -301,7 +312,7 @@ impl BranchState {
             EventKind::TicketCancelled { ticket } => self.end(*ticket, TicketStatus::Cancelled, at),
             EventKind::TicketExpired { ticket } => self.end(*ticket, TicketStatus::Expired, at),
             EventKind::TicketPostponed { ticket, until } => {
-                self.requeue(*ticket, None, *until, TicketStatus::Postponed);
+                self.requeue(*ticket, None, *until, event.seq, TicketStatus::Postponed);
             }
             EventKind::TicketTransferred {
                 ticket,
@@ -309,10 +320,17 @@ impl BranchState {
                 queued_at,
                 ..
             } => {
+                // A place by original arrival keeps the order of the issue; a place taken now
+                // is behind everyone placed at the same instant before.
+                let queued_seq = match self.tickets.get(ticket) {
+                    Some(t) if *queued_at < at => t.issued_seq,
+                    _ => event.seq,
+                };
                 self.requeue(
                     *ticket,
                     Some(*to_service),
                     *queued_at,
+                    queued_seq,
                     TicketStatus::Waiting,
                 );
             }
@@ -355,7 +373,7 @@ impl BranchState {
             self.queues
                 .entry(t.service)
                 .or_default()
-                .insert((t.queued_at, id));
+                .insert((t.queued_at, t.queued_seq, id));
         }
     }
 
@@ -364,7 +382,7 @@ impl BranchState {
             && t.status.is_queued()
             && let Some(queue) = self.queues.get_mut(&t.service)
         {
-            queue.remove(&(t.queued_at, id));
+            queue.remove(&(t.queued_at, t.queued_seq, id));
         }
     }
 
@@ -395,6 +413,7 @@ impl BranchState {
         id: TicketId,
         service: Option<ServiceId>,
         queued_at: Timestamp,
+        queued_seq: u64,
         status: TicketStatus,
     ) {
         self.dequeue(id);
@@ -406,6 +425,7 @@ impl BranchState {
             }
             t.status = status;
             t.queued_at = queued_at;
+            t.queued_seq = queued_seq;
             t.workplace = None;
         }
         self.enqueue(id);

@@ -98,6 +98,13 @@ pub struct Ticket {
     pub created_at: Timestamp,
     /// The ticket's place in its queue: arrival, transfer or return time.
     pub queued_at: Timestamp,
+    /// The sequence number of the event that issued the ticket.
+    #[serde(default)]
+    pub issued_seq: u64,
+    /// Orders tickets with the same `queued_at`: the sequence number of the event that placed
+    /// the ticket there, or of its issue for a place by arrival.
+    #[serde(default)]
+    pub queued_seq: u64,
     pub called_at: Option<Timestamp>,
     pub started_at: Option<Timestamp>,
     pub finished_at: Option<Timestamp>,

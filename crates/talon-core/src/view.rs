@@ -84,8 +84,9 @@ impl BranchState {
     /// How many tickets stand before this one in its queue, if it is queued.
     pub fn position(&self, ticket: &Ticket) -> Option<usize> {
         ticket.status.is_queued().then(|| {
-            self.queue(ticket.service)
-                .take_while(|key| *key < (ticket.queued_at, ticket.id))
+            let place = (ticket.queued_at, ticket.queued_seq, ticket.id);
+            self.places(ticket.service)
+                .take_while(|key| *key < place)
                 .count()
         })
     }

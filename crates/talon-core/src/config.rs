@@ -88,6 +88,7 @@ impl<'de> Deserialize<'de> for TimeZoneName {
 
 /// The branch's own settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct BranchSettings {
     pub name: String,
     pub time_zone: TimeZoneName,

@@ -4,7 +4,9 @@ use crate::branch::{BranchHandle, Branches};
 use crate::error::ApiError;
 use crate::metrics::Metrics;
 use std::sync::Arc;
-use talon_core::{BranchId, TicketId, WorkplaceId};
+use talon_core::{
+    BranchId, Command, DomainError, OperatorId, TicketId, WorkplaceId, WorkplaceView,
+};
 use talon_store::{Store, StoreError};
 use tokio::sync::Mutex;
 
@@ -16,6 +18,8 @@ pub struct App {
     pub branches: Arc<Branches>,
     pub metrics: Arc<Metrics>,
     ids: Mutex<(u64, u64)>,
+    /// Held while a workplace opens, so an operator cannot open two in different branches.
+    seating: Mutex<()>,
 }
 
 impl App {
@@ -26,6 +30,7 @@ impl App {
             branches: Arc::new(Branches::default()),
             metrics: Arc::new(Metrics::default()),
             ids: Mutex::new((0, 0)),
+            seating: Mutex::new(()),
         });
         for id in app.store.branch_ids().await? {
             if let Some(state) = app.store.load_branch(id).await? {
@@ -48,19 +53,51 @@ impl App {
         Ok(id)
     }
 
+    /// Opens `workplace` for `operator` unless the operator already works in another branch
+    /// (within a branch the engine itself refuses a second workplace).
+    pub async fn open_workplace(
+        &self,
+        handle: &BranchHandle,
+        command: Command,
+        operator: OperatorId,
+        workplace: WorkplaceId,
+    ) -> Result<Option<WorkplaceView>, ApiError> {
+        let _seating = self.seating.lock().await;
+        for other in self
+            .branches
+            .all()
+            .into_iter()
+            .filter(|b| b.id != handle.id)
+        {
+            if other
+                .read(move |s| s.operator_workplace(operator).is_some())
+                .await?
+            {
+                return Err(DomainError::OperatorBusy.into());
+            }
+        }
+        handle
+            .execute(command, move |state, _| {
+                state
+                    .view(jiff::Timestamp::now())
+                    .workplaces
+                    .into_iter()
+                    .find(|w| w.id == workplace)
+            })
+            .await
+    }
+
     pub fn branch(&self, id: BranchId) -> Result<BranchHandle, ApiError> {
         self.branches
             .get(id)
-            .ok_or_else(|| talon_core::DomainError::NotFound(talon_core::Entity::Branch).into())
+            .ok_or_else(|| DomainError::NotFound(talon_core::Entity::Branch).into())
     }
 
     pub fn workplace_branch(&self, id: WorkplaceId) -> Result<BranchHandle, ApiError> {
-        let branch =
-            self.branches
-                .workplace_branch(id)
-                .ok_or(talon_core::DomainError::NotFound(
-                    talon_core::Entity::Workplace,
-                ))?;
+        let branch = self
+            .branches
+            .workplace_branch(id)
+            .ok_or(DomainError::NotFound(talon_core::Entity::Workplace))?;
         self.branch(branch)
     }
 
@@ -70,9 +107,7 @@ impl App {
             .store
             .ticket(id)
             .await?
-            .ok_or(talon_core::DomainError::NotFound(
-                talon_core::Entity::Ticket,
-            ))?;
+            .ok_or(DomainError::NotFound(talon_core::Entity::Ticket))?;
         self.branch(branch)
     }
 }

@@ -70,6 +70,15 @@ impl Principal {
         }
     }
 
+    /// Fails unless the caller administers the whole network, not one branch.
+    pub fn require_network_admin(&self) -> Result<(), ApiError> {
+        if self.role == Role::Admin && self.branch.is_none() {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden())
+        }
+    }
+
     /// The operator an action is taken as: an operator acts as themself and only at their own
     /// workplace; an administrator is not bound to one.
     pub fn acting_operator(&self) -> Option<OperatorId> {
@@ -109,13 +118,17 @@ impl FromRequestParts<Arc<App>> for Principal {
     }
 }
 
-/// The token from `Authorization: Bearer …`, or from `?access_token=` for clients such as
-/// `EventSource` that cannot set headers.
+/// The token from `Authorization: Bearer …`, or, for event streams only, from
+/// `?access_token=`: `EventSource` cannot set headers, and tokens elsewhere in URLs would end up
+/// in logs and browser histories.
 fn bearer_token(parts: &Parts) -> Option<String> {
     if let Some(value) = parts.headers.get(axum::http::header::AUTHORIZATION) {
         let value = value.to_str().ok()?;
         let token = value.strip_prefix("Bearer ")?.trim();
         return (!token.is_empty()).then(|| token.to_string());
+    }
+    if !parts.uri.path().ends_with("/events") {
+        return None;
     }
     parts.uri.query()?.split('&').find_map(|pair| {
         let token = pair.strip_prefix("access_token=")?;

@@ -2,7 +2,7 @@
 //! `{"error": {"code", "message"}}` with a stable code the UI translates.
 
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
@@ -108,6 +108,20 @@ impl From<JsonRejection> for ApiError {
             _ => (StatusCode::BAD_REQUEST, "invalid_json"),
         };
         ApiError::new(status, code, r.body_text())
+    }
+}
+
+impl From<BytesRejection> for ApiError {
+    fn from(r: BytesRejection) -> Self {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "the request body is larger than allowed",
+            )
+        } else {
+            ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", r.body_text())
+        }
     }
 }
 

@@ -119,7 +119,11 @@ pub async fn create_user(
     principal: Principal,
     Json(request): Json<CreateUserRequest>,
 ) -> Result<(StatusCode, axum::Json<UserView>), ApiError> {
-    principal.require(&[Role::Admin], None)?;
+    // An administrator of one branch creates staff of that branch only.
+    principal.require(&[Role::Admin], request.branch)?;
+    if principal.branch.is_some() && request.branch.is_none() {
+        return Err(ApiError::forbidden());
+    }
     let role = Role::parse(&request.role)
         .filter(|r| r.is_staff())
         .ok_or_else(|| ApiError::invalid("role is admin or operator"))?;
@@ -150,7 +154,13 @@ pub async fn list_users(
 ) -> Result<axum::Json<Vec<UserView>>, ApiError> {
     principal.require(&[Role::Admin], None)?;
     let users = app.store.users().await?;
-    Ok(axum::Json(users.into_iter().map(UserView::from).collect()))
+    Ok(axum::Json(
+        users
+            .into_iter()
+            .filter(|u| principal.branch.is_none() || u.branch == principal.branch)
+            .map(UserView::from)
+            .collect(),
+    ))
 }
 
 /// A username: 1 to 64 letters, digits, `.`, `_`, `-` or `@`.

@@ -38,7 +38,7 @@ pub async fn create(
     principal: Principal,
     Json(settings): Json<BranchSettings>,
 ) -> Result<(StatusCode, axum::Json<BranchSummary>), ApiError> {
-    principal.require(&[Role::Admin], None)?;
+    principal.require_network_admin()?;
     settings.validate()?;
     let id = BranchId(app.next_id().await?);
     let handle = app.branches.start(

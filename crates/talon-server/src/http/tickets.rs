@@ -3,8 +3,7 @@
 use crate::app::App;
 use crate::auth::{Principal, Role, random_hex, sha256_hex};
 use crate::error::ApiError;
-use crate::extract::Path;
-use axum::body::Bytes;
+use crate::extract::{Body, Path};
 use axum::extract::State;
 use axum::http::StatusCode;
 use jiff::Timestamp;
@@ -87,7 +86,7 @@ pub async fn issue(
     State(app): State<Arc<App>>,
     principal: Principal,
     Path(branch): Path<BranchId>,
-    body: Bytes,
+    Body(body): Body,
 ) -> Result<(StatusCode, axum::Json<StaffTicket>), ApiError> {
     principal.require(&[Role::Admin, Role::Operator, Role::Kiosk], Some(branch))?;
     let request: IssueRequest = parse_body(&body)?;
@@ -216,7 +215,7 @@ pub async fn act(
     State(app): State<Arc<App>>,
     principal: Principal,
     Path((key, action)): Path<(String, String)>,
-    body: Bytes,
+    Body(body): Body,
 ) -> Result<axum::Json<StaffTicket>, ApiError> {
     principal.require(STAFF, None)?;
     let ticket = TicketId(
@@ -258,7 +257,7 @@ pub async fn act(
 }
 
 /// Parses a JSON body that an action requires.
-pub fn parse_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
+pub fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(body).map_err(|e| match e.classify() {
         serde_json::error::Category::Data => ApiError::invalid(e.to_string()),
         _ => ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", e.to_string()),

@@ -4,8 +4,7 @@ use super::tickets::{STAFF, StaffTicket, parse_body};
 use crate::app::App;
 use crate::auth::Principal;
 use crate::error::ApiError;
-use crate::extract::{Json, Path};
-use axum::body::Bytes;
+use crate::extract::{Body, Json, Path};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -79,38 +78,44 @@ pub async fn act(
     State(app): State<Arc<App>>,
     principal: Principal,
     Path((workplace, action)): Path<(WorkplaceId, String)>,
-    body: Bytes,
+    Body(body): Body,
 ) -> Result<axum::Json<WorkplaceView>, ApiError> {
     principal.require(STAFF, None)?;
     let by = principal.acting_operator();
-    let command = match action.as_str() {
-        "open" => {
-            let request: OpenRequest = parse_body(&body)?;
-            Command::OpenWorkplace {
-                workplace,
-                operator: principal.operator_id()?,
-                profile: request.profile,
-            }
-        }
-        "pause" => {
-            let request: PauseRequest = parse_body(&body)?;
-            Command::PauseWorkplace {
-                workplace,
-                reason: request.reason,
-                by,
-            }
-        }
-        "resume" => Command::ResumeWorkplace { workplace, by },
-        "close" => Command::CloseWorkplace { workplace, by },
-        _ => return Err(super::not_found().await),
-    };
     let handle = app.workplace_branch(workplace)?;
     principal.require(STAFF, Some(handle.id))?;
-    let view = handle
-        .execute(command, move |state, _| workplace_view(state, workplace))
-        .await?
-        .ok_or_else(ApiError::internal)?;
-    Ok(axum::Json(view))
+    let view = match action.as_str() {
+        "open" => {
+            let request: OpenRequest = parse_body(&body)?;
+            let operator = principal.operator_id()?;
+            let command = Command::OpenWorkplace {
+                workplace,
+                operator,
+                profile: request.profile,
+            };
+            app.open_workplace(&handle, command, operator, workplace)
+                .await?
+        }
+        action => {
+            let command = match action {
+                "pause" => {
+                    let request: PauseRequest = parse_body(&body)?;
+                    Command::PauseWorkplace {
+                        workplace,
+                        reason: request.reason,
+                        by,
+                    }
+                }
+                "resume" => Command::ResumeWorkplace { workplace, by },
+                "close" => Command::CloseWorkplace { workplace, by },
+                _ => return Err(super::not_found().await),
+            };
+            handle
+                .execute(command, move |state, _| workplace_view(state, workplace))
+                .await?
+        }
+    };
+    Ok(axum::Json(view.ok_or_else(ApiError::internal)?))
 }
 
 fn workplace_view(state: &BranchState, id: WorkplaceId) -> Option<WorkplaceView> {

@@ -18,8 +18,10 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 
 /// Commands one batch takes at most.
 const MAX_BATCH: usize = 1024;
-/// A snapshot of the state is stored every this many events.
-const SNAPSHOT_EVERY: u64 = 2000;
+/// A snapshot of the state is stored every this many events (and when a day closes). A
+/// snapshot holds the whole day's tickets and stalls the branch while it is written, so it is
+/// rare; loading replays at most this many events, well under a second.
+const SNAPSHOT_EVERY: u64 = 20_000;
 /// Live events a slow subscriber may fall behind before it re-reads from the store.
 const LIVE_BUFFER: usize = 4096;
 

@@ -308,10 +308,11 @@ impl SqliteStore {
         now: Timestamp,
     ) -> Result<Option<TokenRecord>, StoreError> {
         self.read(move |conn| {
+            // Two plain lookups rather than a join: SQLite re-prepares the joined query on
+            // every run, and this is on the path of every authenticated request.
             let mut stmt = conn.prepare_cached(
-                "SELECT t.token_hash, t.kind, t.role, t.user_id, t.branch_id, t.name, \
-                 t.expires_at FROM tokens t LEFT JOIN users u ON u.id = t.user_id \
-                 WHERE t.token_hash = ?1 AND (u.id IS NULL OR u.disabled = 0)",
+                "SELECT token_hash, kind, role, user_id, branch_id, name, expires_at \
+                 FROM tokens WHERE token_hash = ?1",
             )?;
             let row = stmt
                 .query_row([token_hash], |r| {
@@ -335,6 +336,15 @@ impl SqliteStore {
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?;
             if expires_at.is_some_and(|t| t <= now) {
                 return Ok(None);
+            }
+            if let Some(user) = user_id {
+                let disabled: Option<i64> = conn
+                    .prepare_cached("SELECT disabled FROM users WHERE id = ?1")?
+                    .query_row([user], |r| r.get(0))
+                    .optional()?;
+                if disabled != Some(0) {
+                    return Ok(None);
+                }
             }
             Ok(Some(TokenRecord {
                 token_hash,

@@ -1,10 +1,12 @@
 //! Commands and the decisions they lead to. `decide` only reads the state: it either returns
 //! the events that carry out the command or says why the command is not possible now.
 
-use crate::config::{BranchSettings, Language, Service, WorkProfile, Workplace};
+use crate::config::{
+    BranchSettings, Category, CategoryFilter, Language, Service, WorkProfile, Workplace,
+};
 use crate::error::{DomainError, Entity};
-use crate::event::{CallReason, EventKind};
-use crate::ids::{OperatorId, ProfileId, ServiceId, TicketId, WorkplaceId};
+use crate::event::{CallReason, EventKind, RatioMark};
+use crate::ids::{CategoryId, OperatorId, ProfileId, ServiceId, TicketId, WorkplaceId};
 use crate::numbering::{business_day, next_number};
 use crate::routing::choose_next;
 use crate::state::{BranchState, WorkplaceState, WorkplaceStatus};
@@ -18,6 +20,8 @@ const MAX_POSTPONE_SECS: u32 = 86_400;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TransferPosition {
+    /// Before everyone waiting now.
+    Front,
     /// Behind everyone waiting now.
     Back,
     /// By the time the visitor first arrived.
@@ -36,12 +40,17 @@ pub enum Command {
     RemoveWorkplace(WorkplaceId),
     DefineProfile(WorkProfile),
     RemoveProfile(ProfileId),
+    DefineCategory(Category),
+    RemoveCategory(CategoryId),
     IssueTicket {
         id: TicketId,
         token_hash: String,
         service: ServiceId,
         channel: Channel,
         language: Option<Language>,
+        category: Option<CategoryId>,
+        /// The booked time, for a ticket made by an appointment's check-in.
+        due_at: Option<Timestamp>,
     },
     CallNext {
         workplace: WorkplaceId,
@@ -77,6 +86,14 @@ pub enum Command {
         ticket: TicketId,
         service: ServiceId,
         position: TransferPosition,
+        /// Come back to the current service after the new one.
+        return_after: bool,
+        by: Option<OperatorId>,
+    },
+    /// Into one operator's personal queue: they call it before anything else.
+    TransferToOperator {
+        ticket: TicketId,
+        operator: OperatorId,
         by: Option<OperatorId>,
     },
     /// The visitor gives up their ticket.
@@ -155,7 +172,7 @@ pub(crate) fn decide(
             let at_workplace = state
                 .tickets()
                 .any(|t| t.service == *id && !t.status.is_final());
-            let in_profile = state.profiles().any(|p| p.services.contains(id));
+            let in_profile = state.profiles().any(|p| p.all_services().any(|s| s == *id));
             if queued || at_workplace || in_profile {
                 return Err(DomainError::InUse(Entity::Service));
             }
@@ -176,19 +193,43 @@ pub(crate) fn decide(
         }
         Command::DefineProfile(profile) => {
             profile.validate()?;
-            if let Some(missing) = profile
-                .services
-                .iter()
-                .find(|s| state.service(**s).is_none())
-            {
+            if let Some(missing) = profile.all_services().find(|s| state.service(*s).is_none()) {
                 return Err(DomainError::invalid(
                     "services",
                     format!("service {missing} does not exist"),
                 ));
             }
+            if let Some(missing) = named_categories(profile).find(|c| state.category(*c).is_none())
+            {
+                return Err(DomainError::invalid(
+                    "categories",
+                    format!("category {missing} does not exist"),
+                ));
+            }
             one(EventKind::ProfileDefined {
                 profile: profile.clone(),
             })
+        }
+        Command::DefineCategory(category) => {
+            category.validate()?;
+            one(EventKind::CategoryDefined {
+                category: category.clone(),
+            })
+        }
+        Command::RemoveCategory(id) => {
+            state
+                .category(*id)
+                .ok_or(DomainError::NotFound(Entity::Category))?;
+            let on_ticket = state
+                .tickets()
+                .any(|t| t.category == Some(*id) && !t.status.is_final());
+            let in_profile = state
+                .profiles()
+                .any(|p| named_categories(p).any(|c| c == *id));
+            if on_ticket || in_profile {
+                return Err(DomainError::InUse(Entity::Category));
+            }
+            one(EventKind::CategoryRemoved { category: *id })
         }
         Command::RemoveProfile(id) => {
             state
@@ -205,7 +246,14 @@ pub(crate) fn decide(
             service,
             channel,
             language,
+            category,
+            due_at,
         } => {
+            if let Some(c) = category {
+                state
+                    .category(*c)
+                    .ok_or(DomainError::NotFound(Entity::Category))?;
+            }
             let service = state
                 .service(*service)
                 .ok_or(DomainError::NotFound(Entity::Service))?;
@@ -241,6 +289,8 @@ pub(crate) fn decide(
                 day,
                 channel: *channel,
                 language,
+                category: *category,
+                due_at: *due_at,
             })
         }
         Command::CallNext { workplace: wp, by } => {
@@ -249,11 +299,18 @@ pub(crate) fn decide(
                 .profile
                 .and_then(|p| state.profile(p))
                 .ok_or(DomainError::NotFound(Entity::Profile))?;
-            let Some((id, reason)) = choose_next(state, profile, now) else {
+            let local = now.to_zoned(settings.time_zone.zone().clone());
+            let Some(choice) = choose_next(
+                state,
+                profile,
+                w.operator,
+                (local.weekday(), local.time()),
+                now,
+            ) else {
                 return Ok(vec![]);
             };
-            let ticket = ticket(state, id)?;
-            one(called(ticket, w, reason))
+            let ticket = ticket(state, choice.ticket)?;
+            one(called(ticket, w, choice.reason, choice.ratio))
         }
         Command::CallTicket {
             workplace: wp,
@@ -263,12 +320,25 @@ pub(crate) fn decide(
             let w = ready_workplace(state, *wp, *by)?;
             let ticket = ticket(state, *id)?;
             require(ticket, ticket.status.is_queued(), "called")?;
-            one(called(ticket, w, CallReason::Chosen))
+            one(called(ticket, w, CallReason::Chosen, None))
         }
         Command::Recall { ticket: id, by } => {
             let t = ticket(state, *id)?;
             require(t, t.status == TicketStatus::Called, "recalled")?;
             let workplace = own_ticket(state, t, *by)?;
+            let limit = state
+                .workplace(workplace)
+                .and_then(|w| w.profile)
+                .and_then(|p| state.profile(p))
+                .and_then(|p| p.no_show_after_recalls);
+            // After N recalls of this call the next one is a no-show. Calls before a transfer
+            // or a postponement do not count: `calls` does, `recalls` starts again at each call.
+            if limit.is_some_and(|n| t.recalls >= n) {
+                return one(EventKind::TicketNoShow {
+                    ticket: t.id,
+                    workplace,
+                });
+            }
             one(EventKind::TicketRecalled {
                 ticket: t.id,
                 number: t.number.clone(),
@@ -289,10 +359,17 @@ pub(crate) fn decide(
             let t = ticket(state, *id)?;
             require(t, t.status == TicketStatus::Serving, "finished")?;
             let workplace = own_ticket(state, t, *by)?;
-            one(EventKind::ServiceFinished {
+            let mut events = vec![EventKind::ServiceFinished {
                 ticket: t.id,
                 workplace,
-            })
+            }];
+            if let Some(original) = t.return_to.filter(|s| state.service(*s).is_some()) {
+                events.push(EventKind::TicketReturned {
+                    ticket: t.id,
+                    to_service: original,
+                });
+            }
+            Ok(events)
         }
         Command::NoShow { ticket: id, by } => {
             let t = ticket(state, *id)?;
@@ -328,6 +405,7 @@ pub(crate) fn decide(
             ticket: id,
             service,
             position,
+            return_after,
             by,
         } => {
             let t = ticket(state, *id)?;
@@ -339,7 +417,7 @@ pub(crate) fn decide(
                 .service(*service)
                 .ok_or(DomainError::NotFound(Entity::Service))?;
             let queued_at = match position {
-                TransferPosition::Back => now,
+                TransferPosition::Front | TransferPosition::Back => now,
                 TransferPosition::OriginalArrival => t.created_at,
             };
             one(EventKind::TicketTransferred {
@@ -347,6 +425,23 @@ pub(crate) fn decide(
                 from_service: t.service,
                 to_service: *service,
                 queued_at,
+                front: *position == TransferPosition::Front,
+                return_to: return_after.then_some(t.service),
+            })
+        }
+        Command::TransferToOperator {
+            ticket: id,
+            operator,
+            by,
+        } => {
+            let t = ticket(state, *id)?;
+            require(t, !t.status.is_final(), "transferred")?;
+            if t.workplace.is_some() && !t.status.is_queued() {
+                own_ticket(state, t, *by)?;
+            }
+            one(EventKind::TicketAssigned {
+                ticket: t.id,
+                operator: *operator,
             })
         }
         Command::Cancel { ticket: id } => {
@@ -439,7 +534,23 @@ fn rollover(state: &BranchState, settings: &BranchSettings, now: Timestamp) -> V
         .collect()
 }
 
-fn called(ticket: &Ticket, w: &WorkplaceState, reason: CallReason) -> EventKind {
+/// The categories a profile's entries name explicitly.
+fn named_categories(profile: &WorkProfile) -> impl Iterator<Item = CategoryId> + '_ {
+    std::iter::once(&profile.rules)
+        .chain(profile.variants.iter().map(|v| &v.rules))
+        .flat_map(|r| &r.entries)
+        .flat_map(|e| match &e.categories {
+            CategoryFilter::Only(ids) => ids.clone(),
+            _ => Vec::new(),
+        })
+}
+
+fn called(
+    ticket: &Ticket,
+    w: &WorkplaceState,
+    reason: CallReason,
+    ratio: Option<RatioMark>,
+) -> EventKind {
     EventKind::TicketCalled {
         ticket: ticket.id,
         number: ticket.number.clone(),
@@ -448,6 +559,7 @@ fn called(ticket: &Ticket, w: &WorkplaceState, reason: CallReason) -> EventKind 
         // `ready_workplace` checked that the workplace is open, so it has an operator.
         operator: w.operator.unwrap_or(OperatorId(0)),
         reason,
+        ratio,
     }
 }
 

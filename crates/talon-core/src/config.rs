@@ -2,7 +2,7 @@
 //! Every type here is checked by `validate` before a command may define it.
 
 use crate::error::DomainError;
-use crate::ids::{ProfileId, ServiceId, WorkplaceId};
+use crate::ids::{CategoryId, ProfileId, ServiceId, WorkplaceId};
 use jiff::civil::{Time, Weekday};
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -124,7 +124,7 @@ pub struct Interval {
 }
 
 impl Interval {
-    fn contains(&self, t: Time) -> bool {
+    pub fn contains(&self, t: Time) -> bool {
         self.open <= t && t < self.close
     }
 }
@@ -303,39 +303,265 @@ impl Workplace {
     }
 }
 
-/// How a work profile picks among the tickets of its services.
+/// How a work profile picks among the tickets its entries admit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Policy {
-    /// Serve the first service of the list while it has anyone waiting, then the next.
+    /// Serve the first entry of the list while it has anyone waiting, then the next.
     StrictOrder,
-    /// Serve whoever has waited longest across all the profile's services.
+    /// Serve whoever has waited longest across all the entries.
     LongestWaiting,
+    /// Serve the highest priority first: entry weight × category weight; ties by longest wait.
+    Weighted,
+    /// Serve the most urgent first: the wait relative to its waiting norm, times the entry's and
+    /// the category's weights. Urgency grows with the wait, so nobody starves.
+    Urgency,
 }
 
-/// A work profile (рабочий профиль).
+/// Which tickets of a service an entry admits, by customer category.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CategoryFilter {
+    /// Every ticket of the service.
+    #[default]
+    Any,
+    /// Only tickets without a category.
+    Regular,
+    /// Only tickets of these categories.
+    Only(Vec<CategoryId>),
+}
+
+impl CategoryFilter {
+    pub fn admits(&self, category: Option<CategoryId>) -> bool {
+        match self {
+            CategoryFilter::Any => true,
+            CategoryFilter::Regular => category.is_none(),
+            CategoryFilter::Only(ids) => category.is_some_and(|c| ids.contains(&c)),
+        }
+    }
+}
+
+/// One line of a work profile: a service, the categories taken from it, and its weight.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileEntry {
+    pub service: ServiceId,
+    #[serde(default)]
+    pub categories: CategoryFilter,
+    #[serde(default = "one")]
+    pub weight: u32,
+    /// A ticket of this entry that has waited this long is called before anything else.
+    #[serde(default)]
+    pub max_wait_secs: Option<u32>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// One step of a ratio: `count` calls from these entries (indexes into the entries).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RatioStep {
+    pub entries: Vec<usize>,
+    pub count: u32,
+}
+
+/// Whose calls a ratio counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RatioScope {
+    /// Each operator keeps their own count.
+    #[default]
+    Operator,
+    /// All operators with the profile share one count.
+    Branch,
+}
+
+/// The rules a profile calls by: its entries, a policy and an optional ratio.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rules {
+    pub entries: Vec<ProfileEntry>,
+    pub policy: Policy,
+    /// E.g. "2 priority visitors, then 1 regular": steps taken in turn; empty means no ratio.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ratio: Vec<RatioStep>,
+    #[serde(default)]
+    pub ratio_scope: RatioScope,
+}
+
+impl Rules {
+    fn validate(&self) -> Result<(), DomainError> {
+        if self.entries.is_empty() {
+            return Err(DomainError::invalid("entries", "at least one entry"));
+        }
+        let keys: Vec<_> = self
+            .entries
+            .iter()
+            .map(|e| (e.service, &e.categories))
+            .collect();
+        if has_duplicates(&keys) {
+            return Err(DomainError::invalid(
+                "entries",
+                "a service and category filter is listed twice",
+            ));
+        }
+        if self.entries.iter().any(|e| !(1..=1000).contains(&e.weight)) {
+            return Err(DomainError::invalid("weight", "between 1 and 1000"));
+        }
+        if self.entries.iter().any(|e| e.max_wait_secs == Some(0)) {
+            return Err(DomainError::invalid("max_wait_secs", "must be positive"));
+        }
+        for step in &self.ratio {
+            if step.count == 0 || step.count > 100 || step.entries.is_empty() {
+                return Err(DomainError::invalid(
+                    "ratio",
+                    "each step takes 1 to 100 calls from at least one entry",
+                ));
+            }
+            if step.entries.iter().any(|i| *i >= self.entries.len()) {
+                return Err(DomainError::invalid(
+                    "ratio",
+                    "a step names an entry the profile does not have",
+                ));
+            }
+        }
+        let in_some_step = |i: usize| self.ratio.iter().any(|s| s.entries.contains(&i));
+        if !self.ratio.is_empty() && !(0..self.entries.len()).all(in_some_step) {
+            return Err(DomainError::invalid(
+                "ratio",
+                "every entry belongs to a step, or it would never be called",
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn services(&self) -> impl Iterator<Item = ServiceId> + '_ {
+        self.entries.iter().map(|e| e.service)
+    }
+}
+
+/// Rules that replace the profile's own on some weekdays and hours (e.g. 12:00–14:00 only A).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Variant {
+    pub days: Vec<WeekdayName>,
+    pub hours: Interval,
+    #[serde(flatten)]
+    pub rules: Rules,
+}
+
+/// A work profile (рабочий профиль): which tickets an operator serves and in which order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WorkProfile {
     pub id: ProfileId,
     pub name: String,
-    /// The services served, in order of precedence.
-    pub services: Vec<ServiceId>,
-    pub policy: Policy,
+    #[serde(flatten)]
+    pub rules: Rules,
+    /// Rules for some times of the week; the first that covers the moment applies.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub variants: Vec<Variant>,
+    /// Call the next ticket by itself whenever the workplace becomes free.
+    #[serde(default)]
+    pub auto_call: bool,
+    /// A called ticket recalled this many times becomes a no-show at the next recall.
+    #[serde(default)]
+    pub no_show_after_recalls: Option<u32>,
 }
 
 impl WorkProfile {
+    /// A profile serving whole services in order with one policy.
+    pub fn simple(id: ProfileId, name: &str, services: &[ServiceId], policy: Policy) -> Self {
+        WorkProfile {
+            id,
+            name: name.to_string(),
+            rules: Rules {
+                entries: services
+                    .iter()
+                    .map(|&service| ProfileEntry {
+                        service,
+                        categories: CategoryFilter::Any,
+                        weight: 1,
+                        max_wait_secs: None,
+                    })
+                    .collect(),
+                policy,
+                ratio: Vec::new(),
+                ratio_scope: RatioScope::Operator,
+            },
+            variants: Vec::new(),
+            auto_call: false,
+            no_show_after_recalls: None,
+        }
+    }
+
     pub fn validate(&self) -> Result<(), DomainError> {
         check_name("name", &self.name)?;
-        if self.services.is_empty() {
-            return Err(DomainError::invalid("services", "at least one service"));
+        self.rules.validate()?;
+        for variant in &self.variants {
+            if variant.days.is_empty() {
+                return Err(DomainError::invalid("variants", "a variant names its days"));
+            }
+            variant.rules.validate()?;
         }
-        if has_duplicates(&self.services) {
+        Ok(())
+    }
+
+    /// Every service any of the profile's rules serve.
+    pub fn all_services(&self) -> impl Iterator<Item = ServiceId> + '_ {
+        self.rules
+            .services()
+            .chain(self.variants.iter().flat_map(|v| v.rules.services()))
+    }
+
+    /// The rules in force at a local weekday and time, and which variant they are (if any).
+    pub fn rules_at(&self, weekday: Weekday, time: Time) -> (Option<usize>, &Rules) {
+        let day = WeekdayName::from(weekday);
+        self.variants
+            .iter()
+            .enumerate()
+            .find(|(_, v)| v.days.contains(&day) && v.hours.contains(time))
+            .map_or((None, &self.rules), |(i, v)| (Some(i), &v.rules))
+    }
+}
+
+/// A customer category (категория клиента).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Category {
+    pub id: CategoryId,
+    pub names: BTreeMap<Language, String>,
+    /// Call priority relative to regular visitors (weight 1).
+    pub weight: u32,
+    /// The category's own waiting norm, instead of the service's.
+    #[serde(default)]
+    pub waiting_norm_secs: Option<u32>,
+    /// Only these profiles may call the category; `None` means any.
+    #[serde(default)]
+    pub profiles: Option<Vec<ProfileId>>,
+}
+
+impl Category {
+    pub fn validate(&self) -> Result<(), DomainError> {
+        if self.names.is_empty() {
+            return Err(DomainError::invalid("names", "at least one name"));
+        }
+        for name in self.names.values() {
+            check_name("names", name)?;
+        }
+        if !(1..=1000).contains(&self.weight) {
+            return Err(DomainError::invalid("weight", "between 1 and 1000"));
+        }
+        if self.waiting_norm_secs.is_some_and(|n| n == 0 || n > 86_400) {
             return Err(DomainError::invalid(
-                "services",
-                "a service is listed twice",
+                "waiting_norm_secs",
+                "between 1 and 86400 seconds",
             ));
         }
         Ok(())
+    }
+
+    pub fn allows(&self, profile: ProfileId) -> bool {
+        self.profiles.as_ref().is_none_or(|p| p.contains(&profile))
     }
 }
 
@@ -350,7 +576,7 @@ fn check_name(field: &'static str, name: &str) -> Result<(), DomainError> {
     Ok(())
 }
 
-fn has_duplicates<T: PartialEq>(items: &[T]) -> bool {
+pub(crate) fn has_duplicates<T: PartialEq>(items: &[T]) -> bool {
     items
         .iter()
         .enumerate()

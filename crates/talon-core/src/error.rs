@@ -10,6 +10,7 @@ pub enum Entity {
     Service,
     Workplace,
     Profile,
+    Category,
     Ticket,
 }
 
@@ -20,6 +21,7 @@ impl Entity {
             Entity::Service => "service_not_found",
             Entity::Workplace => "workplace_not_found",
             Entity::Profile => "profile_not_found",
+            Entity::Category => "category_not_found",
             Entity::Ticket => "ticket_not_found",
         }
     }

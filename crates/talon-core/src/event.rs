@@ -1,8 +1,8 @@
 //! Events: every change to a branch is one. The event log is the audit trail, the source of
 //! statistics and the replay source of live clients.
 
-use crate::config::{BranchSettings, Language, Service, WorkProfile, Workplace};
-use crate::ids::{OperatorId, ProfileId, ServiceId, TicketId, WorkplaceId};
+use crate::config::{BranchSettings, Category, Language, Service, WorkProfile, Workplace};
+use crate::ids::{CategoryId, OperatorId, ProfileId, ServiceId, TicketId, WorkplaceId};
 use crate::ticket::Channel;
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -28,8 +28,59 @@ pub enum CallReason {
     },
     /// The longest wait among all the profile's services.
     LongestWaiting { waited_secs: i64 },
+    /// The highest priority: entry weight × category weight.
+    Weighted {
+        position_in_profile: usize,
+        priority: u64,
+        waited_secs: i64,
+        runner_up: Option<RunnerUp>,
+    },
+    /// The greatest urgency: wait ÷ waiting norm × weights, in thousandths.
+    Urgency {
+        position_in_profile: usize,
+        urgency_permille: u64,
+        waited_secs: i64,
+        norm_secs: u32,
+        runner_up: Option<RunnerUp>,
+    },
+    /// A ticket of an entry with a maximum wait had waited longer.
+    MaxWaitExceeded {
+        position_in_profile: usize,
+        waited_secs: i64,
+        max_wait_secs: u32,
+    },
+    /// A ticket transferred to this operator's personal queue.
+    Personal { waited_secs: i64 },
+    /// An appointment whose booked time has come.
+    AppointmentDue { due_at: Timestamp },
     /// The operator chose this ticket.
     Chosen,
+}
+
+/// The best ticket that was not chosen, and its value by the same measure.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunnerUp {
+    pub number: String,
+    pub value: u64,
+}
+
+/// Whose ratio count a call moved, and where it stands after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct RatioKey {
+    pub profile: ProfileId,
+    /// The time variant whose rules applied, if any.
+    pub variant: Option<usize>,
+    /// The operator, for a ratio counted per operator.
+    pub operator: Option<OperatorId>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RatioMark {
+    pub key: RatioKey,
+    /// Where the ratio stands after the call: the step whose turn it is and how many calls it
+    /// has had in that turn. The call that completes a step leaves the next step at 0.
+    pub step: usize,
+    pub served: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -59,6 +110,12 @@ pub enum EventKind {
     ProfileRemoved {
         profile: ProfileId,
     },
+    CategoryDefined {
+        category: Category,
+    },
+    CategoryRemoved {
+        category: CategoryId,
+    },
     TicketIssued {
         ticket: TicketId,
         token_hash: String,
@@ -67,6 +124,10 @@ pub enum EventKind {
         day: Date,
         channel: Channel,
         language: Language,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        category: Option<CategoryId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        due_at: Option<Timestamp>,
     },
     TicketCalled {
         ticket: TicketId,
@@ -75,6 +136,8 @@ pub enum EventKind {
         workplace: WorkplaceId,
         operator: OperatorId,
         reason: CallReason,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ratio: Option<RatioMark>,
     },
     TicketRecalled {
         ticket: TicketId,
@@ -104,6 +167,21 @@ pub enum EventKind {
         to_service: ServiceId,
         /// Where the ticket stands in the new queue.
         queued_at: Timestamp,
+        #[serde(default)]
+        front: bool,
+        /// Return to the original service after this one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        return_to: Option<ServiceId>,
+    },
+    /// Transferred to one operator's personal queue.
+    TicketAssigned {
+        ticket: TicketId,
+        operator: OperatorId,
+    },
+    /// Done at the service it was transferred to, back at the front of its original one.
+    TicketReturned {
+        ticket: TicketId,
+        to_service: ServiceId,
     },
     TicketCancelled {
         ticket: TicketId,
@@ -144,6 +222,8 @@ impl EventKind {
             EventKind::WorkplaceRemoved { .. } => "workplace_removed",
             EventKind::ProfileDefined { .. } => "profile_defined",
             EventKind::ProfileRemoved { .. } => "profile_removed",
+            EventKind::CategoryDefined { .. } => "category_defined",
+            EventKind::CategoryRemoved { .. } => "category_removed",
             EventKind::TicketIssued { .. } => "ticket_issued",
             EventKind::TicketCalled { .. } => "ticket_called",
             EventKind::TicketRecalled { .. } => "ticket_recalled",
@@ -152,6 +232,8 @@ impl EventKind {
             EventKind::TicketNoShow { .. } => "ticket_no_show",
             EventKind::TicketPostponed { .. } => "ticket_postponed",
             EventKind::TicketTransferred { .. } => "ticket_transferred",
+            EventKind::TicketAssigned { .. } => "ticket_assigned",
+            EventKind::TicketReturned { .. } => "ticket_returned",
             EventKind::TicketCancelled { .. } => "ticket_cancelled",
             EventKind::TicketExpired { .. } => "ticket_expired",
             EventKind::DayClosed { .. } => "day_closed",
@@ -173,6 +255,8 @@ impl EventKind {
             | EventKind::TicketNoShow { ticket, .. }
             | EventKind::TicketPostponed { ticket, .. }
             | EventKind::TicketTransferred { ticket, .. }
+            | EventKind::TicketAssigned { ticket, .. }
+            | EventKind::TicketReturned { ticket, .. }
             | EventKind::TicketCancelled { ticket }
             | EventKind::TicketExpired { ticket } => Some(*ticket),
             _ => None,
@@ -191,6 +275,8 @@ impl EventKind {
                 | EventKind::WorkplaceRemoved { .. }
                 | EventKind::ProfileDefined { .. }
                 | EventKind::ProfileRemoved { .. }
+                | EventKind::CategoryDefined { .. }
+                | EventKind::CategoryRemoved { .. }
         )
     }
 }

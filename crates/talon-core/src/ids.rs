@@ -43,3 +43,7 @@ id!(
     /// A ticket (талон).
     TicketId
 );
+id!(
+    /// A customer category: VIP, pensioner, disabled, corporate, …
+    CategoryId
+);

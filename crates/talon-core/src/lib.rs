@@ -12,6 +12,7 @@ mod error;
 mod event;
 mod ids;
 mod numbering;
+mod queues;
 mod routing;
 mod state;
 mod ticket;
@@ -19,12 +20,13 @@ mod view;
 
 pub use command::{Command, TransferPosition};
 pub use config::{
-    BranchSettings, Hours, Interval, Language, NumberRange, Policy, Service, TimeZoneName,
-    WeekdayName, WorkProfile, Workplace,
+    BranchSettings, Category, CategoryFilter, Hours, Interval, Language, NumberRange, Policy,
+    ProfileEntry, RatioScope, RatioStep, Rules, Service, TimeZoneName, Variant, WeekdayName,
+    WorkProfile, Workplace,
 };
 pub use error::{DomainError, Entity};
-pub use event::{CallReason, Event, EventKind};
-pub use ids::{BranchId, OperatorId, ProfileId, ServiceId, TicketId, WorkplaceId};
+pub use event::{CallReason, Event, EventKind, RatioKey, RatioMark, RunnerUp};
+pub use ids::{BranchId, CategoryId, OperatorId, ProfileId, ServiceId, TicketId, WorkplaceId};
 pub use numbering::business_day;
 pub use state::{BranchState, Snapshot, WorkplaceState, WorkplaceStatus};
 pub use ticket::{Channel, Ticket, TicketStatus};
@@ -40,5 +42,41 @@ pub fn execute(
 ) -> Result<Vec<Event>, DomainError> {
     let now = state.last_at().map_or(now, |last| now.max(last));
     let kinds = command::decide(state, command, now)?;
-    Ok(state.record(kinds, now))
+    let mut events = state.record(kinds, now);
+    events.extend(auto_calls(state, now));
+    Ok(events)
+}
+
+/// Calls made by themselves: every open, idle workplace whose profile calls automatically
+/// takes the next eligible ticket, in workplace order, until none can.
+fn auto_calls(state: &mut BranchState, now: jiff::Timestamp) -> Vec<Event> {
+    let mut events = Vec::new();
+    loop {
+        let ready: Vec<WorkplaceId> = state
+            .workplaces()
+            .filter(|w| w.status == WorkplaceStatus::Open && w.current.is_none())
+            .filter(|w| {
+                w.profile
+                    .and_then(|p| state.profile(p))
+                    .is_some_and(|p| p.auto_call)
+            })
+            .map(|w| w.workplace.id)
+            .collect();
+        let mut called = false;
+        for workplace in ready {
+            let call = Command::CallNext {
+                workplace,
+                by: None,
+            };
+            if let Ok(kinds) = command::decide(state, &call, now)
+                && !kinds.is_empty()
+            {
+                events.extend(state.record(kinds, now));
+                called = true;
+            }
+        }
+        if !called {
+            return events;
+        }
+    }
 }

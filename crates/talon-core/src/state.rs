@@ -1,14 +1,15 @@
 //! The state of one branch: a fold of its events. Indexes (queues, tokens) are derived and
 //! rebuilt whenever a state is restored from a snapshot.
 
-use crate::config::{BranchSettings, Service, WorkProfile, Workplace};
-use crate::event::{Event, EventKind};
-use crate::ids::{OperatorId, ProfileId, ServiceId, TicketId, WorkplaceId};
+use crate::config::{BranchSettings, Category, Service, WorkProfile, Workplace};
+use crate::event::{Event, EventKind, RatioKey};
+use crate::ids::{CategoryId, OperatorId, ProfileId, ServiceId, TicketId, WorkplaceId};
+use crate::queues::Queues;
 use crate::ticket::{Ticket, TicketStatus};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 /// How many recent calls the branch remembers for displays.
 const RECENT_CALLS: usize = 10;
@@ -52,11 +53,12 @@ pub struct BranchState {
     services: BTreeMap<ServiceId, Service>,
     workplaces: BTreeMap<WorkplaceId, WorkplaceState>,
     profiles: BTreeMap<ProfileId, WorkProfile>,
+    categories: BTreeMap<CategoryId, Category>,
     tickets: BTreeMap<TicketId, Ticket>,
     by_token: HashMap<String, TicketId>,
-    /// Queued tickets per service, ordered by their place in the queue: (`queued_at`,
-    /// `queued_seq`, ticket).
-    queues: BTreeMap<ServiceId, BTreeSet<(Timestamp, u64, TicketId)>>,
+    queues: Queues,
+    /// Where each ratio stands: the step whose turn it is and the calls it has had.
+    ratios: BTreeMap<RatioKey, (usize, u32)>,
     /// Tickets issued per service and business day.
     counters: BTreeMap<(ServiceId, Date), u32>,
     recent_calls: VecDeque<CallRecord>,
@@ -72,6 +74,10 @@ pub struct Snapshot {
     services: Vec<Service>,
     workplaces: Vec<WorkplaceState>,
     profiles: Vec<WorkProfile>,
+    #[serde(default)]
+    categories: Vec<Category>,
+    #[serde(default)]
+    ratios: Vec<(RatioKey, usize, u32)>,
     tickets: Vec<Ticket>,
     counters: Vec<(ServiceId, Date, u32)>,
     recent_calls: Vec<CallRecord>,
@@ -134,17 +140,32 @@ impl BranchState {
             .and_then(|id| self.tickets.get(id))
     }
 
-    /// The queue of a service in order: (place, ticket).
-    pub fn queue(&self, service: ServiceId) -> impl Iterator<Item = (Timestamp, TicketId)> + '_ {
-        self.places(service).map(|(at, _, id)| (at, id))
+    pub fn categories(&self) -> impl Iterator<Item = &Category> {
+        self.categories.values()
     }
 
-    /// The queue of a service in order, with whole places: (`queued_at`, `queued_seq`, ticket).
-    pub(crate) fn places(
-        &self,
-        service: ServiceId,
-    ) -> impl Iterator<Item = (Timestamp, u64, TicketId)> + '_ {
-        self.queues.get(&service).into_iter().flatten().copied()
+    pub fn category(&self, id: CategoryId) -> Option<&Category> {
+        self.categories.get(&id)
+    }
+
+    /// Where a ratio stands: the step whose turn it is and the calls it has had in this turn.
+    pub fn ratio_position(&self, key: &RatioKey) -> (usize, u32) {
+        self.ratios.get(key).copied().unwrap_or((0, 0))
+    }
+
+    /// The queue of a service in order (all its categories): (place time, ticket).
+    pub fn queue(&self, service: ServiceId) -> impl Iterator<Item = (Timestamp, TicketId)> + '_ {
+        let mut places: Vec<_> = self
+            .queues
+            .service_lanes(service)
+            .flat_map(|(_, places)| places.iter().copied())
+            .collect();
+        places.sort();
+        places.into_iter().map(|p| (p.at, p.ticket))
+    }
+
+    pub(crate) fn queues(&self) -> &Queues {
+        &self.queues
     }
 
     pub fn issued_count(&self, service: ServiceId, day: Date) -> u32 {
@@ -192,7 +213,6 @@ impl BranchState {
             }
             EventKind::ServiceRemoved { service } => {
                 self.services.remove(service);
-                self.queues.remove(service);
             }
             EventKind::WorkplaceDefined { workplace } => {
                 self.workplaces
@@ -215,6 +235,12 @@ impl BranchState {
             EventKind::ProfileRemoved { profile } => {
                 self.profiles.remove(profile);
             }
+            EventKind::CategoryDefined { category } => {
+                self.categories.insert(category.id, category.clone());
+            }
+            EventKind::CategoryRemoved { category } => {
+                self.categories.remove(category);
+            }
             EventKind::TicketIssued {
                 ticket,
                 token_hash,
@@ -223,6 +249,8 @@ impl BranchState {
                 day,
                 channel,
                 language,
+                category,
+                due_at,
             } => {
                 *self.counters.entry((*service, *day)).or_insert(0) += 1;
                 self.by_token.insert(token_hash.clone(), *ticket);
@@ -247,7 +275,13 @@ impl BranchState {
                         workplace: None,
                         operator: None,
                         calls: 0,
+                        recalls: 0,
                         transfers: 0,
+                        category: *category,
+                        due_at: *due_at,
+                        personal: None,
+                        front: false,
+                        return_to: None,
                     },
                 );
                 self.enqueue(*ticket);
@@ -258,8 +292,12 @@ impl BranchState {
                 service,
                 workplace,
                 operator,
+                ratio,
                 ..
             } => {
+                if let Some(mark) = ratio {
+                    self.ratios.insert(mark.key, (mark.step, mark.served));
+                }
                 self.dequeue(*ticket);
                 if let Some(t) = self.tickets.get_mut(ticket) {
                     t.status = TicketStatus::Called;
@@ -267,6 +305,7 @@ impl BranchState {
                     t.workplace = Some(*workplace);
                     t.operator = Some(*operator);
                     t.calls += 1;
+                    t.recalls = 0;
                 }
                 if let Some(w) = self.workplaces.get_mut(workplace) {
                     w.current = Some(*ticket);
@@ -288,6 +327,7 @@ impl BranchState {
             } => {
                 let service = self.tickets.get_mut(ticket).map(|t| {
                     t.calls = *calls;
+                    t.recalls += 1;
                     t.service
                 });
                 if let Some(service) = service {
@@ -312,12 +352,18 @@ impl BranchState {
             EventKind::TicketCancelled { ticket } => self.end(*ticket, TicketStatus::Cancelled, at),
             EventKind::TicketExpired { ticket } => self.end(*ticket, TicketStatus::Expired, at),
             EventKind::TicketPostponed { ticket, until } => {
+                self.dequeue(*ticket);
+                if let Some(t) = self.tickets.get_mut(ticket) {
+                    t.front = false;
+                }
                 self.requeue(*ticket, None, *until, event.seq, TicketStatus::Postponed);
             }
             EventKind::TicketTransferred {
                 ticket,
                 to_service,
                 queued_at,
+                front,
+                return_to,
                 ..
             } => {
                 // A place by original arrival keeps the order of the issue; a place taken now
@@ -326,11 +372,42 @@ impl BranchState {
                     Some(t) if *queued_at < at => t.issued_seq,
                     _ => event.seq,
                 };
+                self.dequeue(*ticket);
+                if let Some(t) = self.tickets.get_mut(ticket) {
+                    t.return_to = *return_to;
+                    t.front = *front;
+                    t.personal = None;
+                }
                 self.requeue(
                     *ticket,
                     Some(*to_service),
                     *queued_at,
                     queued_seq,
+                    TicketStatus::Waiting,
+                );
+            }
+            EventKind::TicketAssigned { ticket, operator } => {
+                self.dequeue(*ticket);
+                if let Some(t) = self.tickets.get_mut(ticket) {
+                    t.personal = Some(*operator);
+                    t.front = false;
+                }
+                self.requeue(*ticket, None, at, event.seq, TicketStatus::Waiting);
+            }
+            EventKind::TicketReturned { ticket, to_service } => {
+                self.dequeue(*ticket);
+                if let Some(t) = self.tickets.get_mut(ticket) {
+                    t.return_to = None;
+                    t.front = true;
+                    t.personal = None;
+                    t.started_at = None;
+                    t.finished_at = None;
+                }
+                self.requeue(
+                    *ticket,
+                    Some(*to_service),
+                    at,
+                    event.seq,
                     TicketStatus::Waiting,
                 );
             }
@@ -370,19 +447,15 @@ impl BranchState {
 
     fn enqueue(&mut self, id: TicketId) {
         if let Some(t) = self.tickets.get(&id) {
-            self.queues
-                .entry(t.service)
-                .or_default()
-                .insert((t.queued_at, t.queued_seq, id));
+            self.queues.insert(t);
         }
     }
 
     fn dequeue(&mut self, id: TicketId) {
         if let Some(t) = self.tickets.get(&id)
             && t.status.is_queued()
-            && let Some(queue) = self.queues.get_mut(&t.service)
         {
-            queue.remove(&(t.queued_at, t.queued_seq, id));
+            self.queues.remove(t);
         }
     }
 
@@ -462,6 +535,8 @@ impl BranchState {
             services: self.services.values().cloned().collect(),
             workplaces: self.workplaces.values().cloned().collect(),
             profiles: self.profiles.values().cloned().collect(),
+            categories: self.categories.values().cloned().collect(),
+            ratios: self.ratios.iter().map(|(k, (s, n))| (*k, *s, *n)).collect(),
             tickets: self.tickets.values().cloned().collect(),
             counters: self
                 .counters
@@ -484,6 +559,12 @@ impl BranchState {
                 .map(|w| (w.workplace.id, w))
                 .collect(),
             profiles: snapshot.profiles.into_iter().map(|p| (p.id, p)).collect(),
+            categories: snapshot.categories.into_iter().map(|c| (c.id, c)).collect(),
+            ratios: snapshot
+                .ratios
+                .into_iter()
+                .map(|(k, s, n)| (k, (s, n)))
+                .collect(),
             tickets: snapshot.tickets.into_iter().map(|t| (t.id, t)).collect(),
             counters: snapshot
                 .counters

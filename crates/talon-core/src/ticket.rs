@@ -1,7 +1,7 @@
 //! A ticket (талон) and the states of its life.
 
 use crate::config::Language;
-use crate::ids::{OperatorId, ServiceId, TicketId, WorkplaceId};
+use crate::ids::{CategoryId, OperatorId, ServiceId, TicketId, WorkplaceId};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
@@ -112,7 +112,25 @@ pub struct Ticket {
     pub operator: Option<OperatorId>,
     /// How often it was called, recalls included.
     pub calls: u32,
+    /// How often it was recalled since it was last called.
+    #[serde(default)]
+    pub recalls: u32,
     pub transfers: u32,
+    /// The customer category, from identification, the receptionist or the kiosk button.
+    #[serde(default)]
+    pub category: Option<CategoryId>,
+    /// The booked time of an appointment: from then on it goes ahead of walk-ins.
+    #[serde(default)]
+    pub due_at: Option<Timestamp>,
+    /// Waiting for this operator only (transferred to their personal queue).
+    #[serde(default)]
+    pub personal: Option<OperatorId>,
+    /// Placed at the front of its queue.
+    #[serde(default)]
+    pub front: bool,
+    /// After the service it was transferred to, the ticket returns to this one.
+    #[serde(default)]
+    pub return_to: Option<ServiceId>,
 }
 
 /// Formats a number with its prefix, padded to the width of the range: `A` + 17 → `A017`.

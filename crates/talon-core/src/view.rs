@@ -83,12 +83,10 @@ pub struct BranchView {
 impl BranchState {
     /// How many tickets stand before this one in its queue, if it is queued.
     pub fn position(&self, ticket: &Ticket) -> Option<usize> {
-        ticket.status.is_queued().then(|| {
-            let place = (ticket.queued_at, ticket.queued_seq, ticket.id);
-            self.places(ticket.service)
-                .take_while(|key| *key < place)
-                .count()
-        })
+        ticket
+            .status
+            .is_queued()
+            .then(|| self.queues().ahead_of(ticket))
     }
 
     /// A first estimate of the wait: the people ahead share the workplaces that serve the
@@ -100,7 +98,7 @@ impl BranchState {
             .workplaces()
             .filter(|w| w.status != WorkplaceStatus::Closed)
             .filter_map(|w| w.profile.and_then(|p| self.profile(p)))
-            .filter(|p| p.services.contains(&ticket.service))
+            .filter(|p| p.all_services().any(|s| s == ticket.service))
             .count()
             .max(1) as u64;
         let by_queue = ahead * norm / servers;

@@ -133,6 +133,8 @@ fn a_ticket_is_issued_in_a_language_of_the_branch_only() {
     let mut b = branch();
     let english = TicketId(50);
     b.ok(Command::IssueTicket {
+        category: None,
+        due_at: None,
         id: english,
         token_hash: "english".into(),
         service: ServiceId(A),
@@ -143,6 +145,8 @@ fn a_ticket_is_issued_in_a_language_of_the_branch_only() {
     assert_eq!(b.ticket(english).channel, Channel::Web);
 
     let code = b.fails(Command::IssueTicket {
+        category: None,
+        due_at: None,
         id: TicketId(51),
         token_hash: "german".into(),
         service: ServiceId(A),
@@ -157,6 +161,8 @@ fn a_ticket_id_or_token_cannot_be_issued_twice() {
     let mut b = branch();
     let t = b.issue(A);
     let same_id = Command::IssueTicket {
+        category: None,
+        due_at: None,
         id: t,
         token_hash: "fresh-token".into(),
         service: ServiceId(A),
@@ -165,6 +171,8 @@ fn a_ticket_id_or_token_cannot_be_issued_twice() {
     };
     assert_eq!(b.fails(same_id), "already_exists");
     let same_token = Command::IssueTicket {
+        category: None,
+        due_at: None,
         id: TicketId(99),
         token_hash: b.ticket(t).token_hash.clone(),
         service: ServiceId(A),
@@ -196,6 +204,7 @@ fn call_next_calls_the_earliest_arrival_of_a_service_to_the_workplace() {
             workplace,
             operator,
             reason,
+            ratio: None,
         } => {
             assert_eq!(*ticket, first);
             assert_eq!(number, "A001");
@@ -745,6 +754,7 @@ fn branch_with_ticket_to_transfer() -> (Branch, TicketId, [TicketId; 2]) {
 fn a_ticket_transferred_to_the_back_stands_behind_everyone_waiting_and_keeps_its_number() {
     let (mut b, a1, [b1, b2]) = branch_with_ticket_to_transfer();
     let events = b.ok(Command::Transfer {
+        return_after: false,
         ticket: a1,
         service: ServiceId(B),
         position: TransferPosition::Back,
@@ -757,6 +767,8 @@ fn a_ticket_transferred_to_the_back_stands_behind_everyone_waiting_and_keeps_its
             from_service: ServiceId(A),
             to_service: ServiceId(B),
             queued_at: b.now,
+            front: false,
+            return_to: None,
         }
     );
     let t = b.ticket(a1);
@@ -775,6 +787,7 @@ fn a_ticket_transferred_to_the_back_stands_behind_everyone_waiting_and_keeps_its
 fn a_ticket_transferred_by_original_arrival_stands_where_its_arrival_puts_it() {
     let (mut b, a1, [b1, b2]) = branch_with_ticket_to_transfer();
     b.ok(Command::Transfer {
+        return_after: false,
         ticket: a1,
         service: ServiceId(B),
         position: TransferPosition::OriginalArrival,
@@ -798,6 +811,7 @@ fn by_original_arrival_a_ticket_keeps_its_order_among_those_who_arrived_at_the_s
     b.advance(60);
     let a3 = b.issue(A);
     b.ok(Command::Transfer {
+        return_after: false,
         ticket: from_b,
         service: ServiceId(A),
         position: TransferPosition::OriginalArrival,
@@ -812,6 +826,7 @@ fn a_waiting_ticket_may_be_transferred_and_a_final_one_may_not() {
     let mut b = branch();
     let a1 = b.issue(A);
     b.ok(Command::Transfer {
+        return_after: false,
         ticket: a1,
         service: ServiceId(B),
         position: TransferPosition::Back,
@@ -821,6 +836,7 @@ fn a_waiting_ticket_may_be_transferred_and_a_final_one_may_not() {
     assert_eq!(b.queue(B), vec![a1]);
     assert_eq!(
         b.fails(Command::Transfer {
+            return_after: false,
             ticket: a1,
             service: ServiceId(77),
             position: TransferPosition::Back,
@@ -831,6 +847,7 @@ fn a_waiting_ticket_may_be_transferred_and_a_final_one_may_not() {
     let (mut b, done) = branch_with_done_ticket();
     assert_eq!(
         b.fails(Command::Transfer {
+            return_after: false,
             ticket: done,
             service: ServiceId(B),
             position: TransferPosition::Back,
@@ -1121,6 +1138,7 @@ fn an_operator_cannot_act_on_another_operators_workplace_but_an_administrator_ca
             by: stranger,
         },
         Command::Transfer {
+            return_after: false,
             ticket: t,
             service: ServiceId(B),
             position: TransferPosition::Back,
@@ -1186,6 +1204,7 @@ fn anyone_may_postpone_or_transfer_a_ticket_that_is_still_queued() {
         by: by(102),
     });
     b.ok(Command::Transfer {
+        return_after: false,
         ticket: t,
         service: ServiceId(B),
         position: TransferPosition::Back,
@@ -1527,7 +1546,12 @@ fn workplaces_and_profiles_need_names_and_profiles_need_known_distinct_services(
         Policy::LongestWaiting,
     )));
     assert_eq!(
-        b.state.profile(ProfileId(9)).unwrap().services,
+        b.state
+            .profile(ProfileId(9))
+            .unwrap()
+            .rules
+            .services()
+            .collect::<Vec<_>>(),
         vec![ServiceId(B), ServiceId(A)]
     );
 }
@@ -1573,6 +1597,7 @@ fn a_service_in_use_cannot_be_removed() {
     let queued = b.issue(A);
     assert_eq!(b.fails(remove(A)), "in_use", "a ticket waits for A");
     b.ok(Command::Transfer {
+        return_after: false,
         ticket: queued,
         service: ServiceId(B),
         position: TransferPosition::Back,
@@ -1689,6 +1714,8 @@ fn commands_naming_unknown_things_say_what_is_missing() {
         ),
         (
             Command::IssueTicket {
+                category: None,
+                due_at: None,
                 id: TicketId(900),
                 token_hash: "t900".into(),
                 service: ServiceId(9),
@@ -1699,6 +1726,7 @@ fn commands_naming_unknown_things_say_what_is_missing() {
         ),
         (
             Command::Transfer {
+                return_after: false,
                 ticket: t,
                 service: ServiceId(9),
                 position: TransferPosition::OriginalArrival,
@@ -1763,6 +1791,8 @@ fn a_refused_command_leaves_the_state_exactly_as_it_was() {
         Command::RemoveProfile(ProfileId(1)),
         Command::RemoveWorkplace(wp(1)),
         Command::IssueTicket {
+            category: None,
+            due_at: None,
             id: waiting,
             token_hash: "new".into(),
             service: ServiceId(A),
@@ -1770,6 +1800,8 @@ fn a_refused_command_leaves_the_state_exactly_as_it_was() {
             language: None,
         },
         Command::IssueTicket {
+            category: None,
+            due_at: None,
             id: TicketId(duplicate.0 + 10),
             token_hash: "new".into(),
             service: ServiceId(B),
@@ -1812,6 +1844,7 @@ fn a_refused_command_leaves_the_state_exactly_as_it_was() {
             by: None,
         },
         Command::Transfer {
+            return_after: false,
             ticket: serving,
             service: ServiceId(9),
             position: TransferPosition::Back,
@@ -1875,6 +1908,7 @@ fn when_the_clock_steps_back_a_ticket_sent_to_the_back_stays_behind_everyone_wai
     b.now = at("2024-06-10T06:30:00Z");
     let second = b.issue(A);
     b.ok(Command::Transfer {
+        return_after: false,
         ticket: from_b,
         service: ServiceId(A),
         position: TransferPosition::Back,
@@ -1914,6 +1948,7 @@ fn longest_waiting_breaks_a_tie_in_favour_of_the_earlier_arrival() {
     let from_a = b.issue(A);
     let in_b = b.issue(B);
     b.ok(Command::Transfer {
+        return_after: false,
         ticket: from_a,
         service: ServiceId(A),
         position: TransferPosition::Back,

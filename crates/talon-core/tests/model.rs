@@ -134,6 +134,9 @@ impl Model {
         match policy {
             Policy::StrictOrder => heads.next(),
             Policy::LongestWaiting => heads.min_by_key(|t| self.joined[t]),
+            Policy::Weighted | Policy::Urgency => {
+                unreachable!("the model's profiles use the two plain policies")
+            }
         }
     }
 }
@@ -271,6 +274,7 @@ impl Run {
                         t,
                         s,
                         Command::Transfer {
+                            return_after: false,
                             ticket: t,
                             service: service_id(s),
                             position: TransferPosition::Back,

@@ -6,9 +6,10 @@
 use jiff::Timestamp;
 use std::collections::BTreeMap;
 use talon_core::{
-    BranchSettings, BranchState, Channel, Command, DomainError, Event, EventKind, Language,
-    NumberRange, OperatorId, Policy, ProfileId, Service, ServiceId, Ticket, TicketId, TimeZoneName,
-    WorkProfile, Workplace, WorkplaceId, execute,
+    BranchSettings, BranchState, CallReason, Category, CategoryFilter, CategoryId, Channel,
+    Command, DomainError, Event, EventKind, Language, NumberRange, OperatorId, Policy,
+    ProfileEntry, ProfileId, RatioMark, RatioScope, RatioStep, Rules, Service, ServiceId, Ticket,
+    TicketId, TimeZoneName, WorkProfile, Workplace, WorkplaceId, execute,
 };
 
 /// Parses an RFC 3339 instant such as `2024-06-10T09:00:00Z`.
@@ -47,12 +48,8 @@ pub fn service(id: u64, prefix: &str) -> Service {
 }
 
 pub fn profile(id: u64, services: &[u64], policy: Policy) -> WorkProfile {
-    WorkProfile {
-        id: ProfileId(id),
-        name: format!("Profile {id}"),
-        services: services.iter().map(|s| ServiceId(*s)).collect(),
-        policy,
-    }
+    let services: Vec<ServiceId> = services.iter().map(|s| ServiceId(*s)).collect();
+    WorkProfile::simple(ProfileId(id), &format!("Profile {id}"), &services, policy)
 }
 
 pub fn workplace(id: u64) -> Workplace {
@@ -157,6 +154,8 @@ impl Branch {
         let id = TicketId(self.next_ticket);
         self.next_ticket += 1;
         let command = Command::IssueTicket {
+            category: None,
+            due_at: None,
             id,
             token_hash: format!("token-{}", id.0),
             service: ServiceId(service),
@@ -219,5 +218,198 @@ impl Branch {
     /// The whole state as JSON, to compare states.
     pub fn snapshot_json(&self) -> String {
         serde_json::to_string(&self.state.snapshot()).expect("a snapshot serialises")
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Routing: categories, profile entries and calls with their reasons
+
+/// A customer category with a weight, an optional own waiting norm and an optional list of the
+/// only profiles that may call it.
+pub fn category(id: u64, weight: u32, norm: Option<u32>, profiles: Option<&[u64]>) -> Category {
+    Category {
+        id: CategoryId(id),
+        names: BTreeMap::from([(Language::En, format!("Category {id}"))]),
+        weight,
+        waiting_norm_secs: norm,
+        profiles: profiles.map(|p| p.iter().map(|id| ProfileId(*id)).collect()),
+    }
+}
+
+/// A profile entry for a service with a category filter, a weight and an optional maximum wait.
+pub fn entry(
+    service: u64,
+    categories: CategoryFilter,
+    weight: u32,
+    max_wait_secs: Option<u32>,
+) -> ProfileEntry {
+    ProfileEntry {
+        service: ServiceId(service),
+        categories,
+        weight,
+        max_wait_secs,
+    }
+}
+
+/// A ratio step: `count` calls from the entries at these indexes.
+pub fn step(entries: &[usize], count: u32) -> RatioStep {
+    RatioStep {
+        entries: entries.to_vec(),
+        count,
+    }
+}
+
+/// A profile with its own entries, policy and ratio, no variants and manual calls.
+pub fn rules_profile(
+    id: u64,
+    entries: Vec<ProfileEntry>,
+    policy: Policy,
+    ratio: Vec<RatioStep>,
+    ratio_scope: RatioScope,
+) -> WorkProfile {
+    WorkProfile {
+        id: ProfileId(id),
+        name: format!("Profile {id}"),
+        rules: Rules {
+            entries,
+            policy,
+            ratio,
+            ratio_scope,
+        },
+        variants: Vec::new(),
+        auto_call: false,
+        no_show_after_recalls: None,
+    }
+}
+
+/// A call as the operator sees it: the ticket, its number, why it was called and the ratio
+/// count it moved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Call {
+    pub ticket: TicketId,
+    pub number: String,
+    pub workplace: WorkplaceId,
+    pub reason: CallReason,
+    pub ratio: Option<RatioMark>,
+}
+
+/// The calls among some events, in order.
+pub fn calls_in(events: &[Event]) -> Vec<Call> {
+    events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::TicketCalled {
+                ticket,
+                number,
+                workplace,
+                reason,
+                ratio,
+                ..
+            } => Some(Call {
+                ticket: *ticket,
+                number: number.clone(),
+                workplace: *workplace,
+                reason: reason.clone(),
+                ratio: *ratio,
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+impl Branch {
+    /// Creates the branch like [`Branch::new`], with categories defined before the profiles so
+    /// that profiles may name them.
+    pub fn with_categories(
+        now: Timestamp,
+        zone: &str,
+        services: &[Service],
+        categories: &[Category],
+        profiles: &[WorkProfile],
+        desks: &[Desk],
+    ) -> Branch {
+        let mut branch = Branch::new(now, zone, services, &[], &[]);
+        for c in categories {
+            branch.ok(Command::DefineCategory(c.clone()));
+        }
+        for p in profiles {
+            branch.ok(Command::DefineProfile(p.clone()));
+        }
+        for d in desks {
+            branch.ok(Command::DefineWorkplace(Workplace {
+                id: d.workplace,
+                name: format!("Window {}", d.workplace),
+            }));
+            branch.ok(Command::OpenWorkplace {
+                workplace: d.workplace,
+                operator: d.operator,
+                profile: d.profile,
+            });
+        }
+        branch
+    }
+
+    /// Issues a ticket of a service with a category and a booked time; returns its id.
+    pub fn issue_with(
+        &mut self,
+        service: u64,
+        category: Option<u64>,
+        due_at: Option<Timestamp>,
+    ) -> TicketId {
+        let (id, command) = self.issue_command(service);
+        let command = match command {
+            Command::IssueTicket {
+                id,
+                token_hash,
+                service,
+                channel,
+                language,
+                ..
+            } => Command::IssueTicket {
+                id,
+                token_hash,
+                service,
+                channel,
+                language,
+                category: category.map(CategoryId),
+                due_at,
+            },
+            other => other,
+        };
+        self.ok(command);
+        id
+    }
+
+    /// Calls the next ticket to a workplace as its operator and returns the call with its
+    /// reason; `None` if nobody was called.
+    pub fn call(&mut self, workplace: u64) -> Option<Call> {
+        let by = self.operator_of(workplace);
+        let events = self.ok(Command::CallNext {
+            workplace: WorkplaceId(workplace),
+            by,
+        });
+        let mut calls = calls_in(&events);
+        assert!(calls.len() <= 1, "one call at most: {events:?}");
+        calls.pop()
+    }
+
+    /// The printed number of a ticket.
+    pub fn number(&self, id: TicketId) -> String {
+        self.ticket(id).number.clone()
+    }
+
+    /// Calls the next ticket to a workplace and finishes it at once, freeing the workplace;
+    /// returns the number called, `None` if nobody was.
+    pub fn serve_next(&mut self, workplace: u64) -> Option<String> {
+        let call = self.call(workplace)?;
+        self.start_and_finish(call.ticket);
+        Some(call.number)
+    }
+
+    /// Starts and finishes service of a called ticket as the operator of its workplace.
+    pub fn start_and_finish(&mut self, ticket: TicketId) -> Vec<Event> {
+        let by = self.ticket(ticket).operator;
+        self.ok(Command::StartService { ticket, by });
+        self.ok(Command::Finish { ticket, by })
     }
 }

@@ -1,5 +1,6 @@
-//! The demo network: one branch with four services, six workplaces, three work profiles, an
-//! administrator, six operators, a kiosk and a display, so Talon can be tried at once.
+//! The demo network: one branch with four services, six workplaces, three work profiles, two
+//! customer categories, an administrator, six operators, a kiosk and a display, so Talon can be
+//! tried at once.
 
 use crate::app::App;
 use crate::auth::{Role, hash_password, new_token, random_hex, sha256_hex};
@@ -8,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use talon_core::{
-    BranchId, BranchSettings, BranchState, Command, Language, NumberRange, Policy, ProfileId,
-    Service, ServiceId, TimeZoneName, WorkProfile, Workplace, WorkplaceId,
+    BranchId, BranchSettings, BranchState, Category, CategoryId, Command, Language, NumberRange,
+    Policy, ProfileId, Service, ServiceId, TimeZoneName, WorkProfile, Workplace, WorkplaceId,
 };
 use talon_store::{NewUser, TokenKind, TokenRecord};
 
@@ -20,6 +21,7 @@ pub struct DemoFacts {
     pub services: Vec<DemoService>,
     pub workplaces: Vec<DemoWorkplace>,
     pub profiles: Vec<DemoProfile>,
+    pub categories: Vec<DemoCategory>,
     pub admin: Credentials,
     pub operators: Vec<Credentials>,
     pub kiosk_token: String,
@@ -46,6 +48,13 @@ pub struct DemoProfile {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DemoCategory {
+    pub id: CategoryId,
+    pub name: String,
+    pub weight: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Credentials {
     pub username: String,
     pub password: String,
@@ -57,6 +66,12 @@ const SERVICES: [(&str, &str, &str, &str); 4] = [
     ("B", "Loans", "Кредиты", "Kredite"),
     ("C", "Cards", "Карты", "Karten"),
     ("D", "Consultation", "Консультация", "Beratung"),
+];
+
+/// (English, Russian, German, weight, own waiting norm)
+const CATEGORIES: [(&str, &str, &str, u32, Option<u32>); 2] = [
+    ("VIP", "VIP", "VIP", 3, None),
+    ("Pensioner", "Пенсионер", "Rentner", 2, Some(600)),
 ];
 
 /// Creates the demo network in `app`.
@@ -116,12 +131,7 @@ pub async fn create(app: &Arc<App>) -> Result<DemoFacts, ApiError> {
         ("Loans and cards", vec![ids[1], ids[2]], Policy::StrictOrder),
     ] {
         let id = ProfileId(app.next_id().await?);
-        let profile = WorkProfile {
-            id,
-            name: name.to_string(),
-            services,
-            policy,
-        };
+        let profile = WorkProfile::simple(id, name, &services, policy);
         handle
             .execute(Command::DefineProfile(profile), |_, _| ())
             .await?;
@@ -145,6 +155,29 @@ pub async fn create(app: &Arc<App>) -> Result<DemoFacts, ApiError> {
             .await?;
     }
 
+    let mut categories = Vec::new();
+    for (en, ru, de, weight, waiting_norm_secs) in CATEGORIES {
+        let category = Category {
+            id: CategoryId(app.next_id().await?),
+            names: BTreeMap::from([
+                (Language::En, en.to_string()),
+                (Language::Ru, ru.to_string()),
+                (Language::De, de.to_string()),
+            ]),
+            weight,
+            waiting_norm_secs,
+            profiles: None,
+        };
+        categories.push(DemoCategory {
+            id: category.id,
+            name: en.to_string(),
+            weight,
+        });
+        handle
+            .execute(Command::DefineCategory(category), |_, _| ())
+            .await?;
+    }
+
     let admin = add_user(app, "admin", Role::Admin, None).await?;
     let mut operators = Vec::new();
     for n in 1..=6 {
@@ -155,6 +188,7 @@ pub async fn create(app: &Arc<App>) -> Result<DemoFacts, ApiError> {
         services,
         workplaces,
         profiles,
+        categories,
         admin,
         operators,
         kiosk_token: add_device(app, branch, Role::Kiosk, "Demo kiosk").await?,

@@ -1,12 +1,14 @@
-//! Background work that keeps a branch running unattended: closing past business days.
+//! Background work that keeps a branch running unattended. A periodic tick closes past business
+//! days and, because the engine makes automatic calls after every command, also calls visitors
+//! whose postponement ended or whose appointment came due at workplaces that call by themselves.
 
 use crate::app::App;
 use std::sync::Arc;
 use std::time::Duration;
 use talon_core::Command;
 
-/// How often each branch checks whether its business day has ended.
-const ROLLOVER_EVERY: Duration = Duration::from_secs(60);
+/// How often each branch ticks. A tick that finds nothing to do writes nothing.
+const ROLLOVER_EVERY: Duration = Duration::from_secs(10);
 
 pub fn start(app: Arc<App>) {
     tokio::spawn(async move {

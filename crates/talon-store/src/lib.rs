@@ -88,6 +88,10 @@ impl Store {
         dispatch!(self, s => s.user_by_username(username.to_string()).await)
     }
 
+    pub async fn user(&self, id: u64) -> Result<Option<User>, StoreError> {
+        dispatch!(self, s => s.user(id).await)
+    }
+
     pub async fn users(&self) -> Result<Vec<User>, StoreError> {
         dispatch!(self, s => s.users().await)
     }

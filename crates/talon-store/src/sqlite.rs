@@ -270,6 +270,14 @@ impl SqliteStore {
         .await
     }
 
+    pub async fn user(&self, id: u64) -> Result<Option<User>, StoreError> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(&format!("{USER_COLUMNS} WHERE id = ?1"))?;
+            Ok(stmt.query_row([id as i64], user_from_row).optional()?)
+        })
+        .await
+    }
+
     pub async fn users(&self) -> Result<Vec<User>, StoreError> {
         self.read(|conn| {
             let mut stmt = conn.prepare_cached(&format!("{USER_COLUMNS} ORDER BY id"))?;

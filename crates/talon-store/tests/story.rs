@@ -88,6 +88,8 @@ async fn a_branch_is_written_and_read_back() {
         execute(
             &mut state,
             &Command::IssueTicket {
+                category: None,
+                due_at: None,
                 id: TicketId(first + 2),
                 token_hash: "hash-of-token".into(),
                 service: ServiceId(first + 1),

@@ -648,7 +648,7 @@ async fn invalid_values_are_422() {
         &op,
         ticket,
         "transfer",
-        Some(json!({"service": demo.service("B"), "position": "front"})),
+        Some(json!({"service": demo.service("B"), "position": "middle"})),
     )
     .await
     .expect_error(422, "validation_failed");

@@ -569,7 +569,13 @@ async fn an_administrator_configures_a_new_branch_and_a_visitor_is_served_there(
         .await
         .expect(200)
         .clone();
-    assert_eq!(changed["services"], json!([letters, parcels]));
+    let served: Vec<&Value> = changed["entries"]
+        .as_array()
+        .expect("a profile lists its entries")
+        .iter()
+        .map(|e| &e["service"])
+        .collect();
+    assert_eq!(served, [&json!(letters), &json!(parcels)]);
     let config = demo.get(&base, admin).await.expect(200).clone();
     assert_eq!(config["id"], branch);
     assert_eq!(config["settings"]["name"], "North Side");

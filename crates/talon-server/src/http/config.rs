@@ -13,8 +13,9 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use talon_core::{
-    BranchId, BranchState, Command, DomainError, Entity, Hours, Language, NumberRange, Policy,
-    ProfileId, Service, ServiceId, WorkProfile, Workplace, WorkplaceId,
+    BranchId, BranchState, Category, CategoryId, Command, DomainError, Entity, Hours, Language,
+    NumberRange, Policy, ProfileEntry, ProfileId, RatioScope, RatioStep, Rules, Service, ServiceId,
+    Variant, WorkProfile, Workplace, WorkplaceId,
 };
 
 const ADMIN: &[Role] = &[Role::Admin];
@@ -79,17 +80,88 @@ pub struct WorkplaceInput {
     name: String,
 }
 
+/// A work profile as an administrator writes it: either whole `services` in order (the simple
+/// form) or `entries` with category filters, weights and maximum waits.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProfileInput {
     name: String,
-    services: Vec<ServiceId>,
+    #[serde(default)]
+    services: Option<Vec<ServiceId>>,
+    #[serde(default)]
+    entries: Option<Vec<ProfileEntry>>,
     #[serde(default = "longest_waiting")]
     policy: Policy,
+    #[serde(default)]
+    ratio: Vec<RatioStep>,
+    #[serde(default)]
+    ratio_scope: RatioScope,
+    #[serde(default)]
+    variants: Vec<Variant>,
+    #[serde(default)]
+    auto_call: bool,
+    #[serde(default)]
+    no_show_after_recalls: Option<u32>,
 }
 
 fn longest_waiting() -> Policy {
     Policy::LongestWaiting
+}
+
+impl ProfileInput {
+    fn into_profile(self, id: ProfileId) -> Result<WorkProfile, ApiError> {
+        let mut profile = match (self.services, self.entries) {
+            (Some(services), None) => WorkProfile::simple(id, &self.name, &services, self.policy),
+            (None, Some(entries)) => WorkProfile {
+                rules: Rules {
+                    entries,
+                    policy: self.policy,
+                    ratio: Vec::new(),
+                    ratio_scope: RatioScope::Operator,
+                },
+                ..WorkProfile::simple(id, &self.name, &[], self.policy)
+            },
+            _ => {
+                return Err(ApiError::invalid(
+                    "a profile has either services or entries",
+                ));
+            }
+        };
+        profile.rules.ratio = self.ratio;
+        profile.rules.ratio_scope = self.ratio_scope;
+        profile.variants = self.variants;
+        profile.auto_call = self.auto_call;
+        profile.no_show_after_recalls = self.no_show_after_recalls;
+        Ok(profile)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryInput {
+    names: BTreeMap<Language, String>,
+    #[serde(default = "enabled_weight")]
+    weight: u32,
+    #[serde(default)]
+    waiting_norm_secs: Option<u32>,
+    #[serde(default)]
+    profiles: Option<Vec<ProfileId>>,
+}
+
+fn enabled_weight() -> u32 {
+    1
+}
+
+impl CategoryInput {
+    fn into_category(self, id: CategoryId) -> Category {
+        Category {
+            id,
+            names: self.names,
+            weight: self.weight,
+            waiting_norm_secs: self.waiting_norm_secs,
+            profiles: self.profiles,
+        }
+    }
 }
 
 /// The branch, checked to be the admin's to change.
@@ -217,12 +289,7 @@ pub async fn create_profile(
     Json(input): Json<ProfileInput>,
 ) -> Result<(StatusCode, axum::Json<WorkProfile>), ApiError> {
     let handle = admin_branch(&app, &principal, branch)?;
-    let profile = WorkProfile {
-        id: ProfileId(app.next_id().await?),
-        name: input.name,
-        services: input.services,
-        policy: input.policy,
-    };
+    let profile = input.into_profile(ProfileId(app.next_id().await?))?;
     let saved = profile.clone();
     handle
         .execute(Command::DefineProfile(profile), |_, _| ())
@@ -238,12 +305,7 @@ pub async fn update_profile(
 ) -> Result<axum::Json<WorkProfile>, ApiError> {
     let handle = admin_branch(&app, &principal, branch)?;
     existing(&handle, Entity::Profile, move |s| s.profile(id).is_some()).await?;
-    let profile = WorkProfile {
-        id,
-        name: input.name,
-        services: input.services,
-        policy: input.policy,
-    };
+    let profile = input.into_profile(id)?;
     let saved = profile.clone();
     handle
         .execute(Command::DefineProfile(profile), |_, _| ())
@@ -259,6 +321,49 @@ pub async fn remove_profile(
     let handle = admin_branch(&app, &principal, branch)?;
     handle
         .execute(Command::RemoveProfile(id), |_, _| ())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn create_category(
+    State(app): State<Arc<App>>,
+    principal: Principal,
+    Path(branch): Path<BranchId>,
+    Json(input): Json<CategoryInput>,
+) -> Result<(StatusCode, axum::Json<Category>), ApiError> {
+    let handle = admin_branch(&app, &principal, branch)?;
+    let category = input.into_category(CategoryId(app.next_id().await?));
+    let saved = category.clone();
+    handle
+        .execute(Command::DefineCategory(category), |_, _| ())
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(saved)))
+}
+
+pub async fn update_category(
+    State(app): State<Arc<App>>,
+    principal: Principal,
+    Path((branch, id)): Path<(BranchId, CategoryId)>,
+    Json(input): Json<CategoryInput>,
+) -> Result<axum::Json<Category>, ApiError> {
+    let handle = admin_branch(&app, &principal, branch)?;
+    existing(&handle, Entity::Category, move |s| s.category(id).is_some()).await?;
+    let category = input.into_category(id);
+    let saved = category.clone();
+    handle
+        .execute(Command::DefineCategory(category), |_, _| ())
+        .await?;
+    Ok(axum::Json(saved))
+}
+
+pub async fn remove_category(
+    State(app): State<Arc<App>>,
+    principal: Principal,
+    Path((branch, id)): Path<(BranchId, CategoryId)>,
+) -> Result<StatusCode, ApiError> {
+    let handle = admin_branch(&app, &principal, branch)?;
+    handle
+        .execute(Command::RemoveCategory(id), |_, _| ())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -56,6 +56,14 @@ pub fn router(app: Arc<App>) -> Router {
             axum::routing::put(config::update_profile).delete(config::remove_profile),
         )
         .route(
+            "/branches/{branch}/categories",
+            post(config::create_category),
+        )
+        .route(
+            "/branches/{branch}/categories/{id}",
+            axum::routing::put(config::update_category).delete(config::remove_category),
+        )
+        .route(
             "/branches/{branch}/tickets",
             get(tickets::list).post(tickets::issue),
         )

@@ -11,8 +11,9 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use talon_core::{
-    BranchId, BranchState, CallReason, Channel, Command, DomainError, Entity, Event, EventKind,
-    Language, ServiceId, Ticket, TicketId, TicketStatus, TicketView, TransferPosition, WorkplaceId,
+    BranchId, BranchState, CallReason, CategoryId, Channel, Command, DomainError, Entity, Event,
+    EventKind, Language, OperatorId, ServiceId, Ticket, TicketId, TicketStatus, TicketView,
+    TransferPosition, WorkplaceId,
 };
 
 pub const STAFF: &[Role] = &[Role::Admin, Role::Operator];
@@ -78,6 +79,8 @@ impl StaffTicket {
 #[serde(deny_unknown_fields)]
 pub struct IssueRequest {
     service: ServiceId,
+    /// The customer category, e.g. from the kiosk's button or the receptionist.
+    category: Option<CategoryId>,
     channel: Option<String>,
     language: Option<String>,
 }
@@ -113,6 +116,8 @@ pub async fn issue(
         service: request.service,
         channel,
         language,
+        category: request.category,
+        due_at: None,
     };
     let mut ticket = handle
         .execute(command, StaffTicket::after)
@@ -198,12 +203,17 @@ struct PostponeRequest {
     seconds: u32,
 }
 
+/// To another service's queue, or (with `operator`) to one operator's personal queue.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct TransferRequest {
-    service: ServiceId,
+    service: Option<ServiceId>,
+    operator: Option<u64>,
     #[serde(default = "back")]
     position: TransferPosition,
+    /// Come back to the current service after the new one.
+    #[serde(default)]
+    return_after: bool,
 }
 
 fn back() -> TransferPosition {
@@ -238,11 +248,30 @@ pub async fn act(
         }
         "transfer" => {
             let request: TransferRequest = parse_body(&body)?;
-            Command::Transfer {
-                ticket,
-                service: request.service,
-                position: request.position,
-                by,
+            match (request.service, request.operator) {
+                (Some(service), None) => Command::Transfer {
+                    ticket,
+                    service,
+                    position: request.position,
+                    return_after: request.return_after,
+                    by,
+                },
+                (None, Some(operator)) => {
+                    let staff = app.store.user(operator).await?;
+                    if !staff.is_some_and(|u| !u.disabled && u.role != Role::Kiosk.as_str()) {
+                        return Err(ApiError::invalid("operator is not a staff user"));
+                    }
+                    Command::TransferToOperator {
+                        ticket,
+                        operator: OperatorId(operator),
+                        by,
+                    }
+                }
+                _ => {
+                    return Err(ApiError::invalid(
+                        "a transfer names either a service or an operator",
+                    ));
+                }
             }
         }
         _ => return Err(super::not_found().await),

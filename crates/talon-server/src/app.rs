@@ -1,7 +1,9 @@
 //! The application: what every request handler shares, and how it starts.
 
 use crate::branch::{BranchHandle, Branches};
+use crate::customers::Crm;
 use crate::error::ApiError;
+use crate::identity::IdentityKey;
 use crate::metrics::Metrics;
 use std::sync::Arc;
 use talon_core::{
@@ -13,8 +15,18 @@ use tokio::sync::Mutex;
 /// How many ids the server reserves from the store at a time.
 const ID_BLOCK: u64 = 256;
 
+/// What an application is started with besides its store.
+pub struct Options {
+    /// The secret key of identifier hashes.
+    pub identity_key: IdentityKey,
+    /// The external CRM asked for the categories of identified visitors, if any.
+    pub crm: Option<Crm>,
+}
+
 pub struct App {
     pub store: Store,
+    pub identity_key: IdentityKey,
+    pub crm: Option<Crm>,
     pub branches: Arc<Branches>,
     pub metrics: Arc<Metrics>,
     ids: Mutex<(u64, u64)>,
@@ -24,9 +36,11 @@ pub struct App {
 
 impl App {
     /// Loads every branch from the store and starts its actor.
-    pub async fn load(store: Store) -> Result<Arc<App>, StoreError> {
+    pub async fn load(store: Store, options: Options) -> Result<Arc<App>, StoreError> {
         let app = Arc::new(App {
             store,
+            identity_key: options.identity_key,
+            crm: options.crm,
             branches: Arc::new(Branches::default()),
             metrics: Arc::new(Metrics::default()),
             ids: Mutex::new((0, 0)),

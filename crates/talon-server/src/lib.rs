@@ -5,19 +5,23 @@
 mod app;
 mod auth;
 mod branch;
+mod customers;
 pub mod demo;
 mod error;
 mod extract;
 mod http;
 mod i18n;
+mod identity;
 mod live;
 mod metrics;
 mod workers;
 
-pub use app::App;
-pub use auth::{Role, check_password, hash_password, new_token, sha256_hex};
+pub use app::{App, Options};
+pub use auth::{Role, check_password, hash_password, new_token, random_hex, sha256_hex};
+pub use customers::Crm;
 pub use error::ApiError;
 pub use http::router;
+pub use identity::IdentityKey;
 
 use std::sync::Arc;
 use tokio::net::TcpListener;

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 use std::sync::Arc;
-use talon_server::App;
+use talon_server::{App, IdentityKey, Options};
 use talon_store::{Durability, Store};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -13,7 +13,11 @@ async fn spawn() -> (std::net::SocketAddr, tempfile::TempDir) {
     let store = Store::open_sqlite(&dir.path().join("talon.db"), Durability::Normal)
         .await
         .expect("store");
-    let app: Arc<App> = App::load(store).await.expect("app");
+    let options = Options {
+        identity_key: IdentityKey::new(vec![1; 32]).expect("key"),
+        crm: None,
+    };
+    let app: Arc<App> = App::load(store, options).await.expect("app");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(talon_server::serve(app, listener, std::future::pending()));

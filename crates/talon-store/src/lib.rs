@@ -3,14 +3,14 @@
 //!
 //! What is stored: the append-only event log of every branch with its per-branch sequence, the
 //! projections derived from it in the same transaction (branch configuration, tickets, state
-//! snapshots), the id sequence, staff users and API tokens.
+//! snapshots), the id sequence, staff users, API tokens and customer records.
 
 mod error;
 mod records;
 mod sqlite;
 
 pub use error::StoreError;
-pub use records::{BranchCommit, NewUser, StoredEvent, TokenKind, TokenRecord, User};
+pub use records::{BranchCommit, Customer, NewUser, StoredEvent, TokenKind, TokenRecord, User};
 pub use sqlite::{Durability, SqliteStore};
 
 use talon_core::{BranchId, BranchState, Ticket, TicketId};
@@ -107,6 +107,26 @@ impl Store {
         now: jiff::Timestamp,
     ) -> Result<Option<TokenRecord>, StoreError> {
         dispatch!(self, s => s.token(token_hash.to_string(), now).await)
+    }
+
+    pub async fn save_customer(&self, customer: Customer) -> Result<(), StoreError> {
+        dispatch!(self, s => s.save_customer(customer).await)
+    }
+
+    pub async fn customer(
+        &self,
+        branch: BranchId,
+        identifier_hash: &str,
+    ) -> Result<Option<Customer>, StoreError> {
+        dispatch!(self, s => s.customer(branch, identifier_hash.to_string()).await)
+    }
+
+    pub async fn delete_customer(
+        &self,
+        branch: BranchId,
+        identifier_hash: &str,
+    ) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.delete_customer(branch, identifier_hash.to_string()).await)
     }
 
     pub async fn delete_token(&self, token_hash: &str) -> Result<bool, StoreError> {

@@ -2,7 +2,7 @@
 
 use jiff::Timestamp;
 use std::sync::Arc;
-use talon_core::{BranchId, Ticket};
+use talon_core::{BranchId, CategoryId, Ticket};
 
 /// An event serialised once by the branch and shared by the store and the live stream.
 #[derive(Debug, Clone)]
@@ -80,4 +80,17 @@ pub struct TokenRecord {
     pub branch: Option<BranchId>,
     pub name: Option<String>,
     pub expires_at: Option<Timestamp>,
+}
+
+/// What a branch knows of an identified customer: never the identifier itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Customer {
+    pub branch: BranchId,
+    /// The keyed hash of the identifier.
+    pub identifier_hash: String,
+    /// phone, document, card or booking_code.
+    pub kind: String,
+    /// The last four digits of a card.
+    pub last4: Option<String>,
+    pub category: Option<CategoryId>,
 }

@@ -6,15 +6,18 @@
 //! of read-only connections, which WAL lets proceed beside the writer.
 
 use crate::error::StoreError;
-use crate::records::{BranchCommit, NewUser, TokenKind, TokenRecord, User};
+use crate::records::{BranchCommit, Customer, NewUser, TokenKind, TokenRecord, User};
 use jiff::Timestamp;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, mpsc};
-use talon_core::{BranchId, BranchState, Event, Snapshot, Ticket, TicketId};
+use talon_core::{BranchId, BranchState, CategoryId, Event, Snapshot, Ticket, TicketId};
 use tokio::sync::oneshot;
 
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/sqlite/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/sqlite/0001_init.sql"),
+    include_str!("../migrations/sqlite/0002_customers.sql"),
+];
 
 /// The most jobs one transaction takes; more wait for the next one.
 const MAX_BATCH: usize = 2048;
@@ -371,6 +374,72 @@ impl SqliteStore {
     pub async fn delete_token(&self, token_hash: String) -> Result<bool, StoreError> {
         self.write(move |conn| {
             Ok(conn.execute("DELETE FROM tokens WHERE token_hash = ?1", [token_hash])? > 0)
+        })
+        .await
+    }
+}
+
+impl SqliteStore {
+    /// Creates or replaces what the branch knows of an identified customer.
+    pub async fn save_customer(&self, customer: Customer) -> Result<(), StoreError> {
+        self.write(move |conn| {
+            let now = Timestamp::now().to_string();
+            conn.prepare_cached(
+                "INSERT INTO customers (branch_id, identifier_hash, kind, last4, category_id, \
+                 created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) \
+                 ON CONFLICT (branch_id, identifier_hash) DO UPDATE SET \
+                 category_id = excluded.category_id, last4 = excluded.last4, \
+                 updated_at = excluded.updated_at",
+            )?
+            .execute(params![
+                customer.branch.0 as i64,
+                customer.identifier_hash,
+                customer.kind,
+                customer.last4,
+                customer.category.map(|c| c.0 as i64),
+                now
+            ])?;
+            Ok(())
+        })
+        .await
+    }
+
+    pub async fn customer(
+        &self,
+        branch: BranchId,
+        identifier_hash: String,
+    ) -> Result<Option<Customer>, StoreError> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT kind, last4, category_id FROM customers \
+                 WHERE branch_id = ?1 AND identifier_hash = ?2",
+            )?;
+            let found = stmt
+                .query_row(params![branch.0 as i64, identifier_hash], |r| {
+                    Ok(Customer {
+                        branch,
+                        identifier_hash: identifier_hash.clone(),
+                        kind: r.get(0)?,
+                        last4: r.get(1)?,
+                        category: r.get::<_, Option<i64>>(2)?.map(|c| CategoryId(c as u64)),
+                    })
+                })
+                .optional()?;
+            Ok(found)
+        })
+        .await
+    }
+
+    pub async fn delete_customer(
+        &self,
+        branch: BranchId,
+        identifier_hash: String,
+    ) -> Result<bool, StoreError> {
+        self.write(move |conn| {
+            Ok(conn.execute(
+                "DELETE FROM customers WHERE branch_id = ?1 AND identifier_hash = ?2",
+                params![branch.0 as i64, identifier_hash],
+            )? > 0)
         })
         .await
     }

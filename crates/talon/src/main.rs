@@ -88,7 +88,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
         Commands::Serve(args) => {
             let settings = Settings::load(&args)?;
-            let app = App::load(open_store(&settings).await?).await?;
+            let app = App::load(open_store(&settings).await?, settings.options()?).await?;
             serve(app, &settings, |url| println!("Talon listening on {url}")).await
         }
         Commands::Demo { server, json } => demo(Settings::load(&server)?, json).await,
@@ -145,7 +145,7 @@ async fn shutdown_signal() {
 }
 
 async fn demo(settings: Settings, json: bool) -> Result<(), Error> {
-    let app = App::load(open_store(&settings).await?).await?;
+    let app = App::load(open_store(&settings).await?, settings.options()?).await?;
     let facts_file = settings.data_dir.join("demo.json");
     let facts: talon_server::demo::DemoFacts = match std::fs::read(&facts_file) {
         Ok(bytes) => serde_json::from_slice(&bytes)?,

@@ -5,6 +5,7 @@
 use clap::Args;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
+use talon_server::{Crm, IdentityKey, Options};
 use talon_store::Durability;
 
 const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -32,12 +33,22 @@ struct FileSettings {
     listen: Option<String>,
     data_dir: Option<PathBuf>,
     durability: Option<String>,
+    identity_key: Option<String>,
+    crm_url: Option<String>,
+    crm_timeout_ms: Option<u64>,
 }
+
+/// How long a CRM lookup may take before the visitor is served without a category.
+const DEFAULT_CRM_TIMEOUT_MS: u64 = 800;
 
 pub struct Settings {
     pub listen: String,
     pub data_dir: PathBuf,
     pub durability: Durability,
+    /// The identifier-hash key in hex, if set; otherwise it lives in the data folder.
+    identity_key: Option<String>,
+    crm_url: Option<String>,
+    crm_timeout: std::time::Duration,
 }
 
 impl Settings {
@@ -70,11 +81,64 @@ impl Settings {
                 .or(file.data_dir)
                 .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)),
             durability,
+            identity_key: std::env::var("TALON_IDENTITY_KEY")
+                .ok()
+                .or(file.identity_key),
+            crm_url: std::env::var("TALON_CRM_URL").ok().or(file.crm_url),
+            crm_timeout: std::time::Duration::from_millis(
+                std::env::var("TALON_CRM_TIMEOUT_MS")
+                    .ok()
+                    .map(|v| {
+                        v.parse()
+                            .map_err(|_| format!("TALON_CRM_TIMEOUT_MS is milliseconds, not {v:?}"))
+                    })
+                    .transpose()?
+                    .or(file.crm_timeout_ms)
+                    .unwrap_or(DEFAULT_CRM_TIMEOUT_MS),
+            ),
         })
     }
 
     pub fn database(&self) -> PathBuf {
         self.data_dir.join("talon.db")
+    }
+
+    /// The application's options: the identity key (from the settings, or kept in the data
+    /// folder and made on first start) and the CRM.
+    pub fn options(&self) -> Result<Options, String> {
+        let hex = match &self.identity_key {
+            Some(hex) => hex.trim().to_string(),
+            None => {
+                let path = self.data_dir.join("identity.key");
+                match std::fs::read_to_string(&path) {
+                    Ok(hex) => hex.trim().to_string(),
+                    Err(_) => {
+                        let hex = talon_server::random_hex(32);
+                        write_private(&path, hex.as_bytes())
+                            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                        hex
+                    }
+                }
+            }
+        };
+        let bytes = (0..hex.len())
+            .step_by(2)
+            .map(|i| {
+                hex.get(i..i + 2)
+                    .and_then(|b| u8::from_str_radix(b, 16).ok())
+            })
+            .collect::<Option<Vec<u8>>>()
+            .filter(|_| hex.len() % 2 == 0)
+            .ok_or("the identity key is hex")?;
+        let crm = self
+            .crm_url
+            .clone()
+            .map(|url| Crm::new(url, self.crm_timeout))
+            .transpose()?;
+        Ok(Options {
+            identity_key: IdentityKey::new(bytes)?,
+            crm,
+        })
     }
 }
 

@@ -4,6 +4,7 @@
 mod auth;
 mod branches;
 mod config;
+mod customers;
 mod start;
 mod system;
 mod tickets;
@@ -62,6 +63,15 @@ pub fn router(app: Arc<App>) -> Router {
         .route(
             "/branches/{branch}/categories/{id}",
             axum::routing::put(config::update_category).delete(config::remove_category),
+        )
+        .route("/branches/{branch}/customers", post(customers::save))
+        .route(
+            "/branches/{branch}/customers/lookup",
+            post(customers::lookup),
+        )
+        .route(
+            "/branches/{branch}/customers/forget",
+            post(customers::forget),
         )
         .route(
             "/branches/{branch}/tickets",

@@ -2,8 +2,10 @@
 
 use crate::app::App;
 use crate::auth::{Principal, Role, random_hex, sha256_hex};
+use crate::customers::category_of;
 use crate::error::ApiError;
 use crate::extract::{Body, Path};
+use crate::identity::{Identifier, IdentifierInput};
 use axum::extract::State;
 use axum::http::StatusCode;
 use jiff::Timestamp;
@@ -30,6 +32,7 @@ pub struct StaffTicket {
     pub workplace: Option<WorkplaceId>,
     pub calls: u32,
     pub transfers: u32,
+    pub category: Option<CategoryId>,
     pub created_at: Timestamp,
     pub called_at: Option<Timestamp>,
     pub started_at: Option<Timestamp>,
@@ -54,6 +57,7 @@ impl StaffTicket {
             workplace: t.workplace,
             calls: t.calls,
             transfers: t.transfers,
+            category: t.category,
             created_at: t.created_at,
             called_at: t.called_at,
             started_at: t.started_at,
@@ -81,6 +85,8 @@ pub struct IssueRequest {
     service: ServiceId,
     /// The customer category, e.g. from the kiosk's button or the receptionist.
     category: Option<CategoryId>,
+    /// The visitor identifies themself; their category is looked up unless one is given.
+    identification: Option<IdentifierInput>,
     channel: Option<String>,
     language: Option<String>,
 }
@@ -106,7 +112,19 @@ pub async fn issue(
             Language::parse(code).ok_or_else(|| ApiError::invalid("language is ru, en or de"))
         })
         .transpose()?;
+    let identifier = request
+        .identification
+        .as_ref()
+        .map(Identifier::parse)
+        .transpose()?;
     let handle = app.branch(branch)?;
+    let category = match (request.category, identifier) {
+        (Some(category), _) => Some(category),
+        (None, Some(identifier)) => category_of(&app, &handle, &identifier)
+            .await?
+            .map(|(c, _)| c),
+        (None, None) => None,
+    };
     let id = TicketId(app.next_id().await?);
     // 128 random bits: the visitor's only handle on the ticket.
     let token = random_hex(16);
@@ -116,7 +134,7 @@ pub async fn issue(
         service: request.service,
         channel,
         language,
-        category: request.category,
+        category,
         due_at: None,
     };
     let mut ticket = handle

@@ -46,6 +46,7 @@ pub struct Facts {
     pub services: Vec<ServiceFact>,
     pub workplaces: Vec<NamedFact>,
     pub profiles: Vec<NamedFact>,
+    pub categories: Vec<NamedFact>,
     pub admin: Credentials,
     pub operators: Vec<Credentials>,
     pub kiosk_token: String,
@@ -107,6 +108,8 @@ pub struct Demo {
     pub url: String,
     pub facts: Facts,
     pub client: reqwest::Client,
+    /// Extra environment of the child, kept for restarts.
+    env: Vec<(String, String)>,
     child: Option<Child>,
     _stdout: Option<BufReader<ChildStdout>>,
 }
@@ -114,7 +117,16 @@ pub struct Demo {
 impl Demo {
     /// Starts the demo on a free port with `dir` as its data folder and waits for its facts.
     pub async fn spawn(dir: &Path) -> Demo {
-        let (child, stdout, facts) = start(dir).await;
+        Demo::spawn_with(dir, &[]).await
+    }
+
+    /// Starts the demo with extra environment variables, e.g. a CRM's address.
+    pub async fn spawn_with(dir: &Path, env: &[(&str, &str)]) -> Demo {
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let (child, stdout, facts) = start(dir, &env).await;
         let client = reqwest::Client::builder()
             .timeout(WAIT)
             .build()
@@ -124,9 +136,15 @@ impl Demo {
             url: facts.url.clone(),
             facts,
             client,
+            env,
             child: Some(child),
             _stdout: Some(stdout),
         }
+    }
+
+    /// Everything the server has logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("server.log")).unwrap_or_default()
     }
 
     /// The process id of the running child.
@@ -149,7 +167,7 @@ impl Demo {
     /// so the facts (ids, passwords, device tokens) stay the same; only the URL changes.
     pub async fn restart(&mut self) {
         self.kill().await;
-        let (child, stdout, facts) = start(&self.dir).await;
+        let (child, stdout, facts) = start(&self.dir, &self.env).await;
         let mut same = facts.clone();
         same.url = self.facts.url.clone();
         assert_eq!(same, self.facts, "a restarted demo reuses the same demo");
@@ -192,6 +210,16 @@ impl Demo {
     /// The id of the demo's `n`-th workplace (0-based).
     pub fn workplace(&self, n: usize) -> u64 {
         self.facts.workplaces[n].id
+    }
+
+    /// The id of the demo's category called `name`.
+    pub fn category(&self, name: &str) -> u64 {
+        self.facts
+            .categories
+            .iter()
+            .find(|c| c.name == name)
+            .map(|c| c.id)
+            .unwrap_or_else(|| panic!("the demo has no category {name}"))
     }
 
     pub fn kiosk(&self) -> &str {
@@ -431,7 +459,12 @@ pub async fn reply(builder: reqwest::RequestBuilder) -> Reply {
     }
 }
 
-async fn start(dir: &Path) -> (Child, BufReader<ChildStdout>, Facts) {
+async fn start(dir: &Path, env: &[(String, String)]) -> (Child, BufReader<ChildStdout>, Facts) {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("server.log"))
+        .expect("the server's log file");
     let mut child = Command::new(env!("CARGO_BIN_EXE_talon"))
         .arg("demo")
         .arg("--json")
@@ -445,10 +478,15 @@ async fn start(dir: &Path) -> (Child, BufReader<ChildStdout>, Facts) {
         .env_remove("TALON_LISTEN")
         .env_remove("TALON_DATA_DIR")
         .env_remove("TALON_DURABILITY")
+        .env_remove("TALON_IDENTITY_KEY")
+        .env_remove("TALON_CRM_URL")
+        .env_remove("TALON_CRM_TIMEOUT_MS")
         .env("TALON_LOG", "warn")
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        // The server's log goes to the data folder, where a test can read what it logged.
+        .stderr(Stdio::from(log))
         .kill_on_drop(true)
         .spawn()
         .expect("starting the talon binary");

@@ -30,7 +30,7 @@ pub use ids::{BranchId, CategoryId, OperatorId, ProfileId, ServiceId, TicketId, 
 pub use numbering::business_day;
 pub use state::{BranchState, Snapshot, WorkplaceState, WorkplaceStatus};
 pub use ticket::{Channel, Ticket, TicketStatus};
-pub use view::{BranchView, CallView, QueueView, TicketView, WorkplaceView};
+pub use view::{BranchView, CallView, QueueView, RatioView, TicketView, WorkplaceView};
 
 /// Executes one command: decides its events against `state` at `now` and applies them.
 /// On error the state is untouched. Time never runs backwards within a branch: if the clock

@@ -153,6 +153,13 @@ impl BranchState {
         self.ratios.get(key).copied().unwrap_or((0, 0))
     }
 
+    /// Every ratio that has counted a call, with where it stands.
+    pub fn ratio_positions(&self) -> impl Iterator<Item = (&RatioKey, usize, u32)> {
+        self.ratios
+            .iter()
+            .map(|(k, (step, served))| (k, *step, *served))
+    }
+
     /// The queue of a service in order (all its categories): (place time, ticket).
     pub fn queue(&self, service: ServiceId) -> impl Iterator<Item = (Timestamp, TicketId)> + '_ {
         let mut places: Vec<_> = self

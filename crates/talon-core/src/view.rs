@@ -1,6 +1,7 @@
 //! Read models: what a visitor, a display or a dashboard sees of a branch at an instant.
 
 use crate::config::Language;
+use crate::event::RatioKey;
 use crate::ids::{OperatorId, ProfileId, ServiceId, TicketId, WorkplaceId};
 use crate::state::{BranchState, WorkplaceStatus};
 use crate::ticket::{Ticket, TicketStatus};
@@ -67,6 +68,15 @@ pub struct CallView {
     pub recall: bool,
 }
 
+/// Where a ratio stands: the step whose turn it is and the calls it has had in this turn.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RatioView {
+    #[serde(flatten)]
+    pub key: RatioKey,
+    pub step: usize,
+    pub served: u32,
+}
+
 /// The branch at an instant, for displays and dashboards.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BranchView {
@@ -78,6 +88,8 @@ pub struct BranchView {
     pub queues: Vec<QueueView>,
     pub workplaces: Vec<WorkplaceView>,
     pub last_calls: Vec<CallView>,
+    /// The ratios of the work profiles, so operators and managers see whose turn it is.
+    pub ratios: Vec<RatioView>,
 }
 
 impl BranchState {
@@ -191,6 +203,14 @@ impl BranchState {
             queues,
             workplaces,
             last_calls,
+            ratios: self
+                .ratio_positions()
+                .map(|(key, step, served)| RatioView {
+                    key: *key,
+                    step,
+                    served,
+                })
+                .collect(),
         }
     }
 }

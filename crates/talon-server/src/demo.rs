@@ -209,6 +209,7 @@ async fn add_user(
         .map_err(|_| ApiError::internal())??;
     app.store
         .create_user(NewUser {
+            profiles: None,
             username: username.to_string(),
             password_hash,
             role: role.as_str().to_string(),

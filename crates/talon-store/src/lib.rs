@@ -92,6 +92,14 @@ impl Store {
         dispatch!(self, s => s.user(id).await)
     }
 
+    pub async fn set_user_profiles(
+        &self,
+        id: u64,
+        profiles: Option<Vec<talon_core::ProfileId>>,
+    ) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.set_user_profiles(id, profiles).await)
+    }
+
     pub async fn users(&self) -> Result<Vec<User>, StoreError> {
         dispatch!(self, s => s.users().await)
     }

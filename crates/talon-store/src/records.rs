@@ -2,7 +2,7 @@
 
 use jiff::Timestamp;
 use std::sync::Arc;
-use talon_core::{BranchId, CategoryId, Ticket};
+use talon_core::{BranchId, CategoryId, ProfileId, Ticket};
 
 /// An event serialised once by the branch and shared by the store and the live stream.
 #[derive(Debug, Clone)]
@@ -36,6 +36,8 @@ pub struct User {
     pub role: String,
     pub branch: Option<BranchId>,
     pub disabled: bool,
+    /// The work profiles the user may work with; `None` means any.
+    pub profiles: Option<Vec<ProfileId>>,
 }
 
 #[derive(Debug, Clone)]
@@ -44,6 +46,7 @@ pub struct NewUser {
     pub password_hash: String,
     pub role: String,
     pub branch: Option<BranchId>,
+    pub profiles: Option<Vec<ProfileId>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,12 +11,13 @@ use jiff::Timestamp;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, mpsc};
-use talon_core::{BranchId, BranchState, CategoryId, Event, Snapshot, Ticket, TicketId};
+use talon_core::{BranchId, BranchState, CategoryId, Event, ProfileId, Snapshot, Ticket, TicketId};
 use tokio::sync::oneshot;
 
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0001_init.sql"),
     include_str!("../migrations/sqlite/0002_customers.sql"),
+    include_str!("../migrations/sqlite/0003_user_profiles.sql"),
 ];
 
 /// The most jobs one transaction takes; more wait for the next one.
@@ -235,14 +236,15 @@ impl SqliteStore {
     pub async fn create_user(&self, user: NewUser) -> Result<User, StoreError> {
         self.write(move |conn| {
             let inserted = conn.execute(
-                "INSERT INTO users (username, password_hash, role, branch_id, created_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO users (username, password_hash, role, branch_id, created_at, \
+                 profiles) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![
                     user.username,
                     user.password_hash,
                     user.role,
                     user.branch.map(|b| b.0 as i64),
-                    Timestamp::now().to_string()
+                    Timestamp::now().to_string(),
+                    profiles_json(&user.profiles)?,
                 ],
             );
             match inserted {
@@ -260,6 +262,7 @@ impl SqliteStore {
                 role: user.role,
                 branch: user.branch,
                 disabled: false,
+                profiles: user.profiles,
             })
         })
         .await
@@ -277,6 +280,21 @@ impl SqliteStore {
         self.read(move |conn| {
             let mut stmt = conn.prepare_cached(&format!("{USER_COLUMNS} WHERE id = ?1"))?;
             Ok(stmt.query_row([id as i64], user_from_row).optional()?)
+        })
+        .await
+    }
+
+    /// Sets the profiles a user may work with (`None`: any); false if there is no such user.
+    pub async fn set_user_profiles(
+        &self,
+        id: u64,
+        profiles: Option<Vec<ProfileId>>,
+    ) -> Result<bool, StoreError> {
+        self.write(move |conn| {
+            Ok(conn.execute(
+                "UPDATE users SET profiles = ?2 WHERE id = ?1",
+                params![id as i64, profiles_json(&profiles)?],
+            )? > 0)
         })
         .await
     }
@@ -446,9 +464,10 @@ impl SqliteStore {
 }
 
 const USER_COLUMNS: &str =
-    "SELECT id, username, password_hash, role, branch_id, disabled FROM users";
+    "SELECT id, username, password_hash, role, branch_id, disabled, profiles FROM users";
 
 fn user_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
+    let profiles: Option<String> = r.get(6)?;
     Ok(User {
         id: r.get::<_, i64>(0)? as u64,
         username: r.get(1)?,
@@ -456,7 +475,21 @@ fn user_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
         role: r.get(3)?,
         branch: r.get::<_, Option<i64>>(4)?.map(|b| BranchId(b as u64)),
         disabled: r.get::<_, i64>(5)? != 0,
+        profiles: profiles
+            .map(|p| serde_json::from_str(&p))
+            .transpose()
+            .map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    6,
+                    rusqlite::types::Type::Text,
+                    Box::new(e),
+                )
+            })?,
     })
+}
+
+fn profiles_json(profiles: &Option<Vec<ProfileId>>) -> Result<Option<String>, StoreError> {
+    Ok(profiles.as_ref().map(serde_json::to_string).transpose()?)
 }
 
 fn ticket_row(

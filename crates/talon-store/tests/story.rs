@@ -176,6 +176,7 @@ async fn a_branch_is_written_and_read_back() {
 
     let user = store
         .create_user(NewUser {
+            profiles: None,
             username: "anna".into(),
             password_hash: "$argon2id$…".into(),
             role: "operator".into(),
@@ -185,6 +186,7 @@ async fn a_branch_is_written_and_read_back() {
         .expect("user");
     let twin = store
         .create_user(NewUser {
+            profiles: None,
             username: "anna".into(),
             password_hash: "x".into(),
             role: "admin".into(),
@@ -263,6 +265,7 @@ async fn a_failing_write_in_a_group_commit_leaves_the_others_intact() {
         tokio::spawn(async move {
             store
                 .create_user(NewUser {
+                    profiles: None,
                     username: name,
                     password_hash: "x".into(),
                     role: "operator".into(),

@@ -233,6 +233,7 @@ async fn add_user(
     let password_hash = hash_password(&password).map_err(|e| e.message)?;
     let user = store
         .create_user(NewUser {
+            profiles: None,
             username,
             password_hash,
             role: role.as_str().to_string(),

@@ -212,3 +212,129 @@ async fn a_ticket_transferred_to_an_operator_waits_for_them_and_comes_back_after
         "serving"
     );
 }
+
+#[tokio::test]
+async fn an_operator_works_only_with_assigned_profiles_and_switches_between_them() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let demo = Demo::spawn(dir.path()).await;
+    let admin = demo.admin().await;
+    let op = demo.operator(0).await;
+    let me = user_id(&demo, &admin, "operator1").await;
+    let (all, payments) = (demo.all_services(), demo.profile("Payments first"));
+    let w = demo.workplace(0);
+
+    let assigned = demo
+        .put(
+            &format!("/users/{me}/profiles"),
+            Some(&admin),
+            json!({"profiles": [all]}),
+        )
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(assigned["profiles"], json!([all]));
+    demo.post(
+        &format!("/workplaces/{w}/open"),
+        Some(&op),
+        json!({"profile": payments}),
+    )
+    .await
+    .expect_error(403, "profile_not_allowed");
+    demo.open_workplace(&op, w, all).await;
+
+    // Given both, the operator switches without closing.
+    demo.put(
+        &format!("/users/{me}/profiles"),
+        Some(&admin),
+        json!({"profiles": [all, payments]}),
+    )
+    .await
+    .expect(200);
+    let switched = demo.open_workplace(&op, w, payments).await;
+    assert_eq!(switched["profile"], payments);
+    demo.put(
+        "/users/999999999/profiles",
+        Some(&admin),
+        json!({"profiles": null}),
+    )
+    .await
+    .expect_error(404, "user_not_found");
+    demo.put(
+        &format!("/users/{me}/profiles"),
+        Some(&op),
+        json!({"profiles": null}),
+    )
+    .await
+    .expect_error(403, "forbidden");
+}
+
+#[tokio::test]
+async fn concurrent_operators_under_a_shared_ratio_call_every_ticket_once() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let demo = Demo::spawn(dir.path()).await;
+    let admin = demo.admin().await;
+    let b = demo.branch();
+    let (a, vip) = (demo.service("A"), demo.category("VIP"));
+    let profile = demo
+        .post(
+            &format!("/branches/{b}/profiles"),
+            Some(&admin),
+            json!({
+                "name": "Two VIPs, then one",
+                "policy": "weighted",
+                "entries": [
+                    {"service": a, "categories": {"only": [vip]}},
+                    {"service": a, "categories": "regular"}
+                ],
+                "ratio": [{"entries": [0], "count": 2}, {"entries": [1], "count": 1}],
+                "ratio_scope": "branch"
+            }),
+        )
+        .await
+        .expect(201)["id"]
+        .as_u64()
+        .expect("profile id");
+    let mut issued = std::collections::BTreeSet::new();
+    for n in 0..60 {
+        let ticket = issue(&demo, a, (n % 2 == 0).then_some(vip)).await;
+        issued.insert(ticket["id"].as_u64().expect("id"));
+    }
+    let mut operators = Vec::new();
+    for n in 0..3 {
+        let token = demo.operator(n).await;
+        demo.open_workplace(&token, demo.workplace(n), profile)
+            .await;
+        operators.push((token, demo.workplace(n)));
+    }
+    let demo = std::sync::Arc::new(demo);
+    let tasks: Vec<_> = operators
+        .into_iter()
+        .map(|(token, w)| {
+            let demo = demo.clone();
+            tokio::spawn(async move {
+                let mut mine = Vec::new();
+                while let Some(id) = called_and_done(&demo, &token, w).await {
+                    mine.push(id);
+                }
+                mine
+            })
+        })
+        .collect();
+    let mut called = Vec::new();
+    for task in tasks {
+        called.extend(task.await.expect("operator task"));
+    }
+    let unique: std::collections::BTreeSet<u64> = called.iter().copied().collect();
+    assert_eq!(called.len(), 60, "sixty calls");
+    assert_eq!(unique, issued, "every ticket called exactly once");
+
+    let state = demo.state().await;
+    let ratios = state["ratios"].as_array().expect("ratios are shown");
+    assert_eq!(
+        ratios.len(),
+        1,
+        "one count shared by the branch: {ratios:?}"
+    );
+    assert_eq!(ratios[0]["profile"], profile);
+    assert_eq!(ratios[0]["operator"], Value::Null);
+}

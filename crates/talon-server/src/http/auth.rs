@@ -5,13 +5,13 @@ use crate::auth::{
     Principal, Role, check_password, hash_password, new_token, sha256_hex, verify_password,
 };
 use crate::error::ApiError;
-use crate::extract::Json;
+use crate::extract::{Json, Path};
 use axum::extract::State;
 use axum::http::StatusCode;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use talon_core::BranchId;
+use talon_core::{BranchId, ProfileId};
 use talon_store::{NewUser, TokenKind, TokenRecord, User};
 
 /// How long a staff token lives: one working day.
@@ -35,6 +35,7 @@ pub struct UserView {
     role: String,
     branch: Option<BranchId>,
     disabled: bool,
+    profiles: Option<Vec<ProfileId>>,
 }
 
 impl From<User> for UserView {
@@ -45,6 +46,7 @@ impl From<User> for UserView {
             role: u.role,
             branch: u.branch,
             disabled: u.disabled,
+            profiles: u.profiles,
         }
     }
 }
@@ -112,6 +114,9 @@ pub struct CreateUserRequest {
     password: String,
     role: String,
     branch: Option<BranchId>,
+    /// The work profiles the user may work with; absent or null means any.
+    #[serde(default)]
+    profiles: Option<Vec<ProfileId>>,
 }
 
 pub async fn create_user(
@@ -143,6 +148,7 @@ pub async fn create_user(
             password_hash,
             role: role.as_str().to_string(),
             branch: request.branch,
+            profiles: request.profiles,
         })
         .await?;
     Ok((StatusCode::CREATED, axum::Json(user.into())))
@@ -161,6 +167,33 @@ pub async fn list_users(
             .map(UserView::from)
             .collect(),
     ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfilesRequest {
+    profiles: Option<Vec<ProfileId>>,
+}
+
+/// Assigns the work profiles a user may work with (`null`: any). An administrator of one
+/// branch assigns only staff of that branch.
+pub async fn set_profiles(
+    State(app): State<Arc<App>>,
+    principal: Principal,
+    Path(id): Path<u64>,
+    Json(request): Json<ProfilesRequest>,
+) -> Result<axum::Json<UserView>, ApiError> {
+    principal.require(&[Role::Admin], None)?;
+    let not_found = || ApiError::new(StatusCode::NOT_FOUND, "user_not_found", "no such user");
+    let user = app.store.user(id).await?.ok_or_else(not_found)?;
+    if principal.branch.is_some() && user.branch != principal.branch {
+        return Err(ApiError::forbidden());
+    }
+    if !app.store.set_user_profiles(id, request.profiles).await? {
+        return Err(not_found());
+    }
+    let user = app.store.user(id).await?.ok_or_else(not_found)?;
+    Ok(axum::Json(user.into()))
 }
 
 /// A username: 1 to 64 letters, digits, `.`, `_`, `-` or `@`.

@@ -30,6 +30,10 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
         .route("/users", get(auth::list_users).post(auth::create_user))
+        .route(
+            "/users/{id}/profiles",
+            axum::routing::put(auth::set_profiles),
+        )
         .route("/branches", get(branches::list).post(branches::create))
         .route(
             "/branches/{branch}",

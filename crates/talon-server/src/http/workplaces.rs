@@ -88,6 +88,19 @@ pub async fn act(
         "open" => {
             let request: OpenRequest = parse_body(&body)?;
             let operator = principal.operator_id()?;
+            let allowed = app
+                .store
+                .user(operator.0)
+                .await?
+                .and_then(|u| u.profiles)
+                .is_none_or(|p| p.contains(&request.profile));
+            if !allowed {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "profile_not_allowed",
+                    "this work profile is not assigned to you",
+                ));
+            }
             let command = Command::OpenWorkplace {
                 workplace,
                 operator,

@@ -31,6 +31,8 @@ pub struct LiveEvent {
     pub seq: u64,
     pub kind: &'static str,
     pub body: Arc<str>,
+    /// The whole SSE frame, ready to write.
+    pub frame: axum::body::Bytes,
 }
 
 type Reply = Box<dyn FnOnce(Result<(), ApiError>) + Send>;
@@ -245,12 +247,16 @@ impl Actor {
         }
         let live: Vec<LiveEvent> = events
             .iter()
-            .map(|e| LiveEvent {
-                seq: e.seq,
-                kind: e.kind.name(),
-                body: serde_json::to_string(e)
+            .map(|e| {
+                let body: Arc<str> = serde_json::to_string(e)
                     .map(Arc::from)
-                    .unwrap_or_else(|_| Arc::from("{}")),
+                    .unwrap_or_else(|_| Arc::from("{}"));
+                LiveEvent {
+                    seq: e.seq,
+                    kind: e.kind.name(),
+                    frame: crate::live::frame(e.seq, e.kind.name(), &body),
+                    body,
+                }
             })
             .collect();
         let commit = self.commit_of(expected_seq, &events, &live);

@@ -1,21 +1,34 @@
 //! The live event stream of a branch (Server-Sent Events). Every event carries its branch
 //! sequence number as its id; a client that reconnects with `Last-Event-ID` first gets what it
 //! missed from the store, then the live events from memory, without gaps or repeats.
+//!
+//! A live event's SSE frame is formatted once, when the branch publishes it, and the same bytes
+//! go to every subscriber: a thousand displays cost a thousand writes, not a thousand encodings.
 
 use crate::app::App;
 use crate::branch::{BranchHandle, LiveEvent};
+use crate::error::ApiError;
 use crate::metrics::Metrics;
-use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
-use futures_util::stream::{self, Stream};
-use std::borrow::Cow;
+use axum::body::{Body, Bytes};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use futures_util::stream;
 use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::sync::Arc;
+use std::time::Duration;
 use talon_store::Store;
 use tokio::sync::broadcast::{self, error::RecvError};
 
 /// Events read from the store per catch-up query.
 const CATCH_UP_PAGE: u32 = 500;
+/// A quiet stream sends a comment this often, so proxies and clients know it is alive.
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+/// The SSE frame of one event: `id`, `event` and one `data` line (JSON has no raw newlines).
+pub fn frame(seq: u64, kind: &str, data: &str) -> Bytes {
+    Bytes::from(format!("id: {seq}\nevent: {kind}\ndata: {data}\n\n"))
+}
 
 struct Cursor {
     handle: BranchHandle,
@@ -25,7 +38,7 @@ struct Cursor {
     sent: u64,
     /// Whether the store may still hold events after `sent` that `live` will not deliver.
     catching_up: bool,
-    ready: VecDeque<(u64, Cow<'static, str>, Arc<str>)>,
+    ready: VecDeque<(u64, Bytes)>,
     _subscription: Subscription,
 }
 
@@ -50,7 +63,7 @@ pub async fn stream(
     app: &Arc<App>,
     handle: BranchHandle,
     after: Option<u64>,
-) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>> + use<>>, crate::error::ApiError> {
+) -> Result<Response, ApiError> {
     // Subscribe before reading the position, so nothing committed in between is missed.
     let live = handle.subscribe();
     let (sent, catching_up) = match after {
@@ -66,23 +79,27 @@ pub async fn stream(
         ready: VecDeque::new(),
         _subscription: Subscription::new(app.metrics.clone()),
     };
-    let events = stream::unfold(cursor, |mut cursor| async move {
-        let (seq, kind, body) = cursor.next().await?;
-        let event = SseEvent::default()
-            .id(seq.to_string())
-            .event(kind.as_ref())
-            .data(&*body);
-        Some((Ok(event), cursor))
+    let frames = stream::unfold(cursor, |mut cursor| async move {
+        let frame = cursor.next().await?;
+        Some((Ok::<_, Infallible>(frame), cursor))
     });
-    Ok(Sse::new(events).keep_alive(KeepAlive::default()))
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/event-stream"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        Body::from_stream(frames),
+    )
+        .into_response())
 }
 
 impl Cursor {
-    async fn next(&mut self) -> Option<(u64, Cow<'static, str>, Arc<str>)> {
+    /// The next frame to send: a missed event, a live one, or a keep-alive comment.
+    async fn next(&mut self) -> Option<Bytes> {
         loop {
-            if let Some(item) = self.ready.pop_front() {
-                self.sent = item.0;
-                return Some(item);
+            if let Some((seq, frame)) = self.ready.pop_front() {
+                self.sent = seq;
+                return Some(frame);
             }
             if self.catching_up {
                 let page = self
@@ -95,11 +112,15 @@ impl Cursor {
                 }
                 self.ready.extend(
                     page.into_iter()
-                        .map(|(seq, kind, body)| (seq, Cow::Owned(kind), Arc::from(body))),
+                        .map(|(seq, kind, body)| (seq, frame(seq, &kind, &body))),
                 );
                 continue;
             }
-            match self.live.recv().await {
+            let received = match tokio::time::timeout(KEEP_ALIVE, self.live.recv()).await {
+                Ok(received) => received,
+                Err(_) => return Some(Bytes::from_static(b":\n\n")),
+            };
+            match received {
                 Ok(event) if event.seq > self.sent => {
                     if event.seq > self.sent + 1 {
                         // Something between is only in the store (we subscribed mid-batch).
@@ -107,7 +128,7 @@ impl Cursor {
                         continue;
                     }
                     self.sent = event.seq;
-                    return Some((event.seq, Cow::Borrowed(event.kind), event.body));
+                    return Some(event.frame);
                 }
                 Ok(_) => {}
                 Err(RecvError::Lagged(_)) => self.catching_up = true,

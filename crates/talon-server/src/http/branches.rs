@@ -9,7 +9,7 @@ use crate::extract::{Json, Path, Query};
 use crate::live;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -149,8 +149,7 @@ pub async fn events(
         })
         .transpose()?;
     let handle = app.branch(branch)?;
-    let stream = live::stream(&app, handle, header.or(query.last_event_id)).await?;
-    Ok(stream.into_response())
+    live::stream(&app, handle, header.or(query.last_event_id)).await
 }
 
 #[derive(Deserialize)]

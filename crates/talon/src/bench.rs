@@ -413,7 +413,22 @@ struct BranchConfig {
 #[derive(Deserialize)]
 struct ProfileConfig {
     id: u64,
-    services: Vec<u64>,
+    entries: Vec<EntryConfig>,
+}
+
+#[derive(Deserialize)]
+struct EntryConfig {
+    service: u64,
+    categories: Value,
+}
+
+impl ProfileConfig {
+    /// Whether the profile takes every ticket of `service`, whatever its category.
+    fn serves_all_of(&self, service: u64) -> bool {
+        self.entries
+            .iter()
+            .any(|e| e.service == service && e.categories == "any")
+    }
 }
 
 /// What the benchmark reads of a service; the rest is sent back untouched when it is changed.
@@ -598,7 +613,7 @@ impl Bench {
         if let Some(p) = self
             .profiles
             .iter()
-            .find(|p| services.iter().all(|s| p.services.contains(s)))
+            .find(|p| services.iter().all(|s| p.serves_all_of(*s)))
         {
             return Ok(p.id);
         }

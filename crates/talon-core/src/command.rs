@@ -168,12 +168,12 @@ pub(crate) fn decide(
             state
                 .service(*id)
                 .ok_or(DomainError::NotFound(Entity::Service))?;
-            let queued = state.queue(*id).next().is_some();
-            let at_workplace = state
+            // Queued tickets are open too, so this covers the queue and the workplaces.
+            let open_tickets = state
                 .tickets()
                 .any(|t| t.service == *id && !t.status.is_final());
             let in_profile = state.profiles().any(|p| p.all_services().any(|s| s == *id));
-            if queued || at_workplace || in_profile {
+            if open_tickets || in_profile {
                 return Err(DomainError::InUse(Entity::Service));
             }
             one(EventKind::ServiceRemoved { service: *id })

@@ -174,6 +174,17 @@ fn admin_branch(
     app.branch(branch)
 }
 
+/// Runs the command that defines `item` and answers with the item as saved.
+async fn define<T: Clone + Send + 'static>(
+    handle: &BranchHandle,
+    item: T,
+    command: impl FnOnce(T) -> Command,
+) -> Result<T, ApiError> {
+    let saved = item.clone();
+    handle.execute(command(item), |_, _| ()).await?;
+    Ok(saved)
+}
+
 /// Fails unless `exists` holds in the branch: an id from another branch is not found here.
 async fn existing(
     handle: &BranchHandle,
@@ -195,11 +206,10 @@ pub async fn create_service(
 ) -> Result<(StatusCode, axum::Json<Service>), ApiError> {
     let handle = admin_branch(&app, &principal, branch)?;
     let service = input.into_service(ServiceId(app.next_id().await?));
-    let saved = service.clone();
-    handle
-        .execute(Command::DefineService(service), |_, _| ())
-        .await?;
-    Ok((StatusCode::CREATED, axum::Json(saved)))
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(define(&handle, service, Command::DefineService).await?),
+    ))
 }
 
 pub async fn update_service(
@@ -211,11 +221,9 @@ pub async fn update_service(
     let handle = admin_branch(&app, &principal, branch)?;
     existing(&handle, Entity::Service, move |s| s.service(id).is_some()).await?;
     let service = input.into_service(id);
-    let saved = service.clone();
-    handle
-        .execute(Command::DefineService(service), |_, _| ())
-        .await?;
-    Ok(axum::Json(saved))
+    Ok(axum::Json(
+        define(&handle, service, Command::DefineService).await?,
+    ))
 }
 
 pub async fn remove_service(
@@ -241,11 +249,10 @@ pub async fn create_workplace(
         id: WorkplaceId(app.next_id().await?),
         name: input.name,
     };
-    let saved = workplace.clone();
-    handle
-        .execute(Command::DefineWorkplace(workplace), |_, _| ())
-        .await?;
-    Ok((StatusCode::CREATED, axum::Json(saved)))
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(define(&handle, workplace, Command::DefineWorkplace).await?),
+    ))
 }
 
 pub async fn update_workplace(
@@ -263,11 +270,9 @@ pub async fn update_workplace(
         id,
         name: input.name,
     };
-    let saved = workplace.clone();
-    handle
-        .execute(Command::DefineWorkplace(workplace), |_, _| ())
-        .await?;
-    Ok(axum::Json(saved))
+    Ok(axum::Json(
+        define(&handle, workplace, Command::DefineWorkplace).await?,
+    ))
 }
 
 pub async fn remove_workplace(
@@ -290,11 +295,10 @@ pub async fn create_profile(
 ) -> Result<(StatusCode, axum::Json<WorkProfile>), ApiError> {
     let handle = admin_branch(&app, &principal, branch)?;
     let profile = input.into_profile(ProfileId(app.next_id().await?))?;
-    let saved = profile.clone();
-    handle
-        .execute(Command::DefineProfile(profile), |_, _| ())
-        .await?;
-    Ok((StatusCode::CREATED, axum::Json(saved)))
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(define(&handle, profile, Command::DefineProfile).await?),
+    ))
 }
 
 pub async fn update_profile(
@@ -306,11 +310,9 @@ pub async fn update_profile(
     let handle = admin_branch(&app, &principal, branch)?;
     existing(&handle, Entity::Profile, move |s| s.profile(id).is_some()).await?;
     let profile = input.into_profile(id)?;
-    let saved = profile.clone();
-    handle
-        .execute(Command::DefineProfile(profile), |_, _| ())
-        .await?;
-    Ok(axum::Json(saved))
+    Ok(axum::Json(
+        define(&handle, profile, Command::DefineProfile).await?,
+    ))
 }
 
 pub async fn remove_profile(
@@ -333,11 +335,10 @@ pub async fn create_category(
 ) -> Result<(StatusCode, axum::Json<Category>), ApiError> {
     let handle = admin_branch(&app, &principal, branch)?;
     let category = input.into_category(CategoryId(app.next_id().await?));
-    let saved = category.clone();
-    handle
-        .execute(Command::DefineCategory(category), |_, _| ())
-        .await?;
-    Ok((StatusCode::CREATED, axum::Json(saved)))
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(define(&handle, category, Command::DefineCategory).await?),
+    ))
 }
 
 pub async fn update_category(
@@ -349,11 +350,9 @@ pub async fn update_category(
     let handle = admin_branch(&app, &principal, branch)?;
     existing(&handle, Entity::Category, move |s| s.category(id).is_some()).await?;
     let category = input.into_category(id);
-    let saved = category.clone();
-    handle
-        .execute(Command::DefineCategory(category), |_, _| ())
-        .await?;
-    Ok(axum::Json(saved))
+    Ok(axum::Json(
+        define(&handle, category, Command::DefineCategory).await?,
+    ))
 }
 
 pub async fn remove_category(

@@ -3,7 +3,7 @@
 use crate::config::Language;
 use crate::event::RatioKey;
 use crate::ids::{OperatorId, ProfileId, ServiceId, TicketId, WorkplaceId};
-use crate::state::{BranchState, WorkplaceStatus};
+use crate::state::{BranchState, WorkplaceState, WorkplaceStatus};
 use crate::ticket::{Ticket, TicketStatus};
 use jiff::Timestamp;
 use serde::Serialize;
@@ -138,6 +138,30 @@ impl BranchState {
         }
     }
 
+    /// One workplace as displays and the workstation see it.
+    pub fn workplace_view(&self, id: WorkplaceId) -> Option<WorkplaceView> {
+        self.workplace(id).map(|w| self.view_of(w))
+    }
+
+    fn view_of(&self, w: &WorkplaceState) -> WorkplaceView {
+        WorkplaceView {
+            id: w.workplace.id,
+            name: w.workplace.name.clone(),
+            status: w.status.clone(),
+            operator: w.operator,
+            profile: w.profile,
+            current: w
+                .current
+                .and_then(|id| self.ticket(id))
+                .map(|t| CurrentTicketView {
+                    ticket: t.id,
+                    number: t.number.clone(),
+                    service: t.service,
+                    status: t.status,
+                }),
+        }
+    }
+
     pub fn view(&self, now: Timestamp) -> BranchView {
         let settings = self.settings();
         let queues = self
@@ -160,25 +184,7 @@ impl BranchState {
                 }
             })
             .collect();
-        let workplaces = self
-            .workplaces()
-            .map(|w| WorkplaceView {
-                id: w.workplace.id,
-                name: w.workplace.name.clone(),
-                status: w.status.clone(),
-                operator: w.operator,
-                profile: w.profile,
-                current: w
-                    .current
-                    .and_then(|id| self.ticket(id))
-                    .map(|t| CurrentTicketView {
-                        ticket: t.id,
-                        number: t.number.clone(),
-                        service: t.service,
-                        status: t.status,
-                    }),
-            })
-            .collect();
+        let workplaces = self.workplaces().map(|w| self.view_of(w)).collect();
         let last_calls = self
             .recent_calls()
             .map(|c| CallView {

@@ -91,13 +91,7 @@ impl App {
             }
         }
         handle
-            .execute(command, move |state, _| {
-                state
-                    .view(jiff::Timestamp::now())
-                    .workplaces
-                    .into_iter()
-                    .find(|w| w.id == workplace)
-            })
+            .execute(command, move |state, _| state.workplace_view(workplace))
             .await
     }
 

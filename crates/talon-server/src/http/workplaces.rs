@@ -8,10 +8,9 @@ use crate::extract::{Body, Json, Path};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use jiff::Timestamp;
 use serde::Deserialize;
 use std::sync::Arc;
-use talon_core::{BranchState, Command, ProfileId, TicketId, WorkplaceId, WorkplaceView};
+use talon_core::{Command, ProfileId, TicketId, WorkplaceId, WorkplaceView};
 
 /// The answer to a call: the called ticket, or 204 when nobody eligible waits.
 fn called(ticket: Option<StaffTicket>) -> Response {
@@ -124,17 +123,9 @@ pub async fn act(
                 _ => return Err(super::not_found().await),
             };
             handle
-                .execute(command, move |state, _| workplace_view(state, workplace))
+                .execute(command, move |state, _| state.workplace_view(workplace))
                 .await?
         }
     };
     Ok(axum::Json(view.ok_or_else(ApiError::internal)?))
-}
-
-fn workplace_view(state: &BranchState, id: WorkplaceId) -> Option<WorkplaceView> {
-    state
-        .view(Timestamp::now())
-        .workplaces
-        .into_iter()
-        .find(|w| w.id == id)
 }

@@ -48,6 +48,7 @@ fn branch(policy: Policy, waiting: usize) -> (BranchState, Timestamp) {
             name: "Bench branch".to_string(),
             time_zone: TimeZoneName::parse("Europe/Moscow").expect("a zone"),
             languages: vec![Language::En],
+            announcements: Default::default(),
         }),
         now,
     );

@@ -94,6 +94,10 @@ pub struct BranchSettings {
     pub time_zone: TimeZoneName,
     /// The languages of the branch; the first is its default.
     pub languages: Vec<Language>,
+    /// Call announcements per language with `{ticket}` and `{workplace}`, e.g.
+    /// "Талон {ticket}, окно {workplace}"; a language without one uses Talon's default.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub announcements: BTreeMap<Language, String>,
 }
 
 impl BranchSettings {
@@ -107,6 +111,18 @@ impl BranchSettings {
                 "languages",
                 "a language is listed twice",
             ));
+        }
+        for template in self.announcements.values() {
+            if !template.contains("{ticket}")
+                || template.chars().count() > 200
+                || template.chars().any(char::is_control)
+            {
+                return Err(DomainError::invalid(
+                    "announcements",
+                    "a template names {ticket}, has at most 200 characters and no control \
+                     characters",
+                ));
+            }
         }
         Ok(())
     }

@@ -268,6 +268,7 @@ fn move_to(b: &mut Branch, zone_name: &str, instant: &str) {
         name: "Central branch".into(),
         time_zone: TimeZoneName::parse(zone_name).unwrap(),
         languages: vec![Language::Ru, Language::En],
+        announcements: Default::default(),
     }));
 }
 

@@ -5,6 +5,7 @@ use crate::customers::Crm;
 use crate::error::ApiError;
 use crate::identity::IdentityKey;
 use crate::metrics::Metrics;
+use crate::voice::Voice;
 use std::sync::Arc;
 use talon_core::{
     BranchId, Command, DomainError, OperatorId, TicketId, WorkplaceId, WorkplaceView,
@@ -21,12 +22,15 @@ pub struct Options {
     pub identity_key: IdentityKey,
     /// The external CRM asked for the categories of identified visitors, if any.
     pub crm: Option<Crm>,
+    /// The text-to-speech of announcements.
+    pub voice: Voice,
 }
 
 pub struct App {
     pub store: Store,
     pub identity_key: IdentityKey,
     pub crm: Option<Crm>,
+    pub voice: Voice,
     pub branches: Arc<Branches>,
     pub metrics: Arc<Metrics>,
     ids: Mutex<(u64, u64)>,
@@ -41,6 +45,7 @@ impl App {
             store,
             identity_key: options.identity_key,
             crm: options.crm,
+            voice: options.voice,
             branches: Arc::new(Branches::default()),
             metrics: Arc::new(Metrics::default()),
             ids: Mutex::new((0, 0)),

@@ -118,16 +118,17 @@ impl FromRequestParts<Arc<App>> for Principal {
     }
 }
 
-/// The token from `Authorization: Bearer …`, or, for event streams only, from
-/// `?access_token=`: `EventSource` cannot set headers, and tokens elsewhere in URLs would end up
-/// in logs and browser histories.
+/// The token from `Authorization: Bearer …`, or, for event streams and announcement audio only,
+/// from `?access_token=`: `EventSource` and `<audio>` cannot set headers, and tokens elsewhere in
+/// URLs would end up in logs and browser histories.
 fn bearer_token(parts: &Parts) -> Option<String> {
     if let Some(value) = parts.headers.get(axum::http::header::AUTHORIZATION) {
         let value = value.to_str().ok()?;
         let token = value.strip_prefix("Bearer ")?.trim();
         return (!token.is_empty()).then(|| token.to_string());
     }
-    if !parts.uri.path().ends_with("/events") {
+    let path = parts.uri.path();
+    if !path.ends_with("/events") && !path.ends_with("/announcement.wav") {
         return None;
     }
     parts.uri.query()?.split('&').find_map(|pair| {

@@ -87,6 +87,7 @@ pub async fn create(app: &Arc<App>) -> Result<DemoFacts, ApiError> {
         name: "Talon Demo".to_string(),
         time_zone: TimeZoneName::parse("Europe/Moscow")?,
         languages: vec![Language::Ru, Language::En, Language::De],
+        announcements: Default::default(),
     };
     handle
         .execute(Command::CreateBranch(settings), |_, _| ())

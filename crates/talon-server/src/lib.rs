@@ -14,6 +14,7 @@ mod i18n;
 mod identity;
 mod live;
 mod metrics;
+mod voice;
 mod workers;
 
 pub use app::{App, Options};
@@ -22,6 +23,7 @@ pub use customers::Crm;
 pub use error::ApiError;
 pub use http::router;
 pub use identity::IdentityKey;
+pub use voice::Voice;
 
 use std::sync::Arc;
 use tokio::net::TcpListener;

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 use std::sync::Arc;
-use talon_server::{App, IdentityKey, Options};
+use talon_server::{App, IdentityKey, Options, Voice};
 use talon_store::{Durability, Store};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -16,6 +16,7 @@ async fn spawn() -> (std::net::SocketAddr, tempfile::TempDir) {
     let options = Options {
         identity_key: IdentityKey::new(vec![1; 32]).expect("key"),
         crm: None,
+        voice: Voice::new("espeak-ng".to_string()),
     };
     let app: Arc<App> = App::load(store, options).await.expect("app");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");

@@ -77,6 +77,7 @@ async fn a_branch_is_written_and_read_back() {
             name: "Main".into(),
             time_zone: TimeZoneName::parse("Europe/Berlin").expect("zone"),
             languages: vec![Language::De, Language::En],
+            announcements: Default::default(),
         }),
         now,
     )

@@ -5,7 +5,7 @@
 use clap::Args;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
-use talon_server::{Crm, IdentityKey, Options};
+use talon_server::{Crm, IdentityKey, Options, Voice};
 use talon_store::Durability;
 
 const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -36,6 +36,7 @@ struct FileSettings {
     identity_key: Option<String>,
     crm_url: Option<String>,
     crm_timeout_ms: Option<u64>,
+    tts_command: Option<String>,
 }
 
 /// How long a CRM lookup may take before the visitor is served without a category.
@@ -49,6 +50,8 @@ pub struct Settings {
     identity_key: Option<String>,
     crm_url: Option<String>,
     crm_timeout: std::time::Duration,
+    /// The text-to-speech program of announcements.
+    tts_command: String,
 }
 
 impl Settings {
@@ -85,6 +88,10 @@ impl Settings {
                 .ok()
                 .or(file.identity_key),
             crm_url: std::env::var("TALON_CRM_URL").ok().or(file.crm_url),
+            tts_command: std::env::var("TALON_TTS_COMMAND")
+                .ok()
+                .or(file.tts_command)
+                .unwrap_or_else(|| "espeak-ng".to_string()),
             crm_timeout: std::time::Duration::from_millis(
                 std::env::var("TALON_CRM_TIMEOUT_MS")
                     .ok()
@@ -138,6 +145,7 @@ impl Settings {
         Ok(Options {
             identity_key: IdentityKey::new(bytes)?,
             crm,
+            voice: Voice::new(self.tts_command.clone()),
         })
     }
 }

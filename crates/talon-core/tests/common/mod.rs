@@ -23,6 +23,7 @@ pub fn settings(zone: &str) -> BranchSettings {
         name: "Central branch".to_string(),
         time_zone: TimeZoneName::parse(zone).expect("a known time zone"),
         languages: vec![Language::Ru, Language::En],
+        announcements: Default::default(),
     }
 }
 

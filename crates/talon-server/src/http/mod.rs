@@ -8,6 +8,7 @@ mod customers;
 mod start;
 mod system;
 mod tickets;
+mod voice;
 mod workplaces;
 
 use crate::app::App;
@@ -42,6 +43,8 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/branches/{branch}/state", get(branches::state))
         .route("/branches/{branch}/events", get(branches::events))
         .route("/branches/{branch}/devices", post(branches::create_device))
+        .route("/branches/{branch}/announcement", get(voice::text))
+        .route("/branches/{branch}/announcement.wav", get(voice::audio))
         .route("/branches/{branch}/services", post(config::create_service))
         .route(
             "/branches/{branch}/services/{id}",

@@ -24,6 +24,8 @@ pub struct Options {
     pub crm: Option<Crm>,
     /// The text-to-speech of announcements.
     pub voice: Voice,
+    /// Where visitors reach Talon (for the links on tickets); the request's host if unset.
+    pub public_url: Option<String>,
 }
 
 pub struct App {
@@ -31,6 +33,7 @@ pub struct App {
     pub identity_key: IdentityKey,
     pub crm: Option<Crm>,
     pub voice: Voice,
+    pub public_url: Option<String>,
     pub branches: Arc<Branches>,
     pub metrics: Arc<Metrics>,
     ids: Mutex<(u64, u64)>,
@@ -46,6 +49,7 @@ impl App {
             identity_key: options.identity_key,
             crm: options.crm,
             voice: options.voice,
+            public_url: options.public_url,
             branches: Arc::new(Branches::default()),
             metrics: Arc::new(Metrics::default()),
             ids: Mutex::new((0, 0)),

@@ -3,6 +3,7 @@
 
 use crate::app::App;
 use crate::error::ApiError;
+use crate::printing::PrinterConfig;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::FromRequestParts;
@@ -54,6 +55,8 @@ pub struct Principal {
     /// The only branch this caller may touch; `None` means every branch.
     pub branch: Option<BranchId>,
     pub token_hash: String,
+    /// A kiosk's receipt printer.
+    pub printer: Option<PrinterConfig>,
 }
 
 impl Principal {
@@ -114,6 +117,9 @@ impl FromRequestParts<Arc<App>> for Principal {
             user_id: record.user_id,
             branch: record.branch,
             token_hash: hash,
+            printer: record
+                .printer
+                .and_then(|json| serde_json::from_str(&json).ok()),
         })
     }
 }

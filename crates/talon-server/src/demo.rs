@@ -232,6 +232,7 @@ async fn add_device(
     let token = new_token();
     app.store
         .insert_token(TokenRecord {
+            printer: None,
             token_hash: sha256_hex(&token),
             kind: TokenKind::Device,
             role: role.as_str().to_string(),

@@ -8,12 +8,14 @@ mod branch;
 mod customers;
 pub mod demo;
 mod error;
+pub mod escpos;
 mod extract;
 mod http;
 mod i18n;
 mod identity;
 mod live;
 mod metrics;
+mod printing;
 mod voice;
 mod workers;
 

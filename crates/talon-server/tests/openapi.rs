@@ -17,6 +17,7 @@ async fn spawn() -> (std::net::SocketAddr, tempfile::TempDir) {
         identity_key: IdentityKey::new(vec![1; 32]).expect("key"),
         crm: None,
         voice: Voice::new("espeak-ng".to_string()),
+        public_url: None,
     };
     let app: Arc<App> = App::load(store, options).await.expect("app");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");

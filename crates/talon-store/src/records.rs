@@ -83,6 +83,8 @@ pub struct TokenRecord {
     pub branch: Option<BranchId>,
     pub name: Option<String>,
     pub expires_at: Option<Timestamp>,
+    /// A kiosk's receipt printer, as JSON the server understands.
+    pub printer: Option<String>,
 }
 
 /// What a branch knows of an identified customer: never the identifier itself.

@@ -18,6 +18,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0001_init.sql"),
     include_str!("../migrations/sqlite/0002_customers.sql"),
     include_str!("../migrations/sqlite/0003_user_profiles.sql"),
+    include_str!("../migrations/sqlite/0004_device_printers.sql"),
 ];
 
 /// The most jobs one transaction takes; more wait for the next one.
@@ -314,7 +315,7 @@ impl SqliteStore {
         self.write(move |conn| {
             conn.execute(
                 "INSERT INTO tokens (token_hash, kind, role, user_id, branch_id, name, \
-                 created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                 created_at, expires_at, printer) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 params![
                     token.token_hash,
                     token.kind.as_str(),
@@ -324,6 +325,7 @@ impl SqliteStore {
                     token.name,
                     Timestamp::now().to_string(),
                     token.expires_at.map(|t| t.to_string()),
+                    token.printer,
                 ],
             )?;
             Ok(())
@@ -340,7 +342,7 @@ impl SqliteStore {
             // Two plain lookups rather than a join: SQLite re-prepares the joined query on
             // every run, and this is on the path of every authenticated request.
             let mut stmt = conn.prepare_cached(
-                "SELECT token_hash, kind, role, user_id, branch_id, name, expires_at \
+                "SELECT token_hash, kind, role, user_id, branch_id, name, expires_at, printer \
                  FROM tokens WHERE token_hash = ?1",
             )?;
             let row = stmt
@@ -353,10 +355,12 @@ impl SqliteStore {
                         r.get::<_, Option<i64>>(4)?,
                         r.get::<_, Option<String>>(5)?,
                         r.get::<_, Option<String>>(6)?,
+                        r.get::<_, Option<String>>(7)?,
                     ))
                 })
                 .optional()?;
-            let Some((token_hash, kind, role, user_id, branch, name, expires_at)) = row else {
+            let Some((token_hash, kind, role, user_id, branch, name, expires_at, printer)) = row
+            else {
                 return Ok(None);
             };
             let expires_at = expires_at
@@ -384,6 +388,7 @@ impl SqliteStore {
                 branch: branch.map(|b| BranchId(b as u64)),
                 name,
                 expires_at,
+                printer,
             }))
         })
         .await

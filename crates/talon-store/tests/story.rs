@@ -205,6 +205,7 @@ async fn a_branch_is_written_and_read_back() {
     assert_eq!(store.users().await.expect("users").len(), 1);
 
     let expired = TokenRecord {
+        printer: None,
         token_hash: "old".into(),
         kind: TokenKind::Session,
         role: "operator".into(),
@@ -222,6 +223,7 @@ async fn a_branch_is_written_and_read_back() {
         "expired tokens are dead"
     );
     let device = TokenRecord {
+        printer: None,
         token_hash: "kiosk".into(),
         kind: TokenKind::Device,
         role: "kiosk".into(),

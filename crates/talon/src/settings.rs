@@ -37,6 +37,7 @@ struct FileSettings {
     crm_url: Option<String>,
     crm_timeout_ms: Option<u64>,
     tts_command: Option<String>,
+    public_url: Option<String>,
 }
 
 /// How long a CRM lookup may take before the visitor is served without a category.
@@ -52,6 +53,8 @@ pub struct Settings {
     crm_timeout: std::time::Duration,
     /// The text-to-speech program of announcements.
     tts_command: String,
+    /// Where visitors reach Talon, for the links printed on tickets.
+    public_url: Option<String>,
 }
 
 impl Settings {
@@ -88,6 +91,10 @@ impl Settings {
                 .ok()
                 .or(file.identity_key),
             crm_url: std::env::var("TALON_CRM_URL").ok().or(file.crm_url),
+            public_url: std::env::var("TALON_PUBLIC_URL")
+                .ok()
+                .or(file.public_url)
+                .map(|u| u.trim_end_matches('/').to_string()),
             tts_command: std::env::var("TALON_TTS_COMMAND")
                 .ok()
                 .or(file.tts_command)
@@ -146,6 +153,7 @@ impl Settings {
             identity_key: IdentityKey::new(bytes)?,
             crm,
             voice: Voice::new(self.tts_command.clone()),
+            public_url: self.public_url.clone(),
         })
     }
 }

@@ -83,6 +83,7 @@ pub async fn login(
         .map_err(|_| ApiError::internal())?;
     app.store
         .insert_token(TokenRecord {
+            printer: None,
             token_hash: sha256_hex(&token),
             kind: TokenKind::Session,
             role: user.role.clone(),

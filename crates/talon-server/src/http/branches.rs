@@ -7,6 +7,7 @@ use crate::branch::config_json;
 use crate::error::ApiError;
 use crate::extract::{Json, Path, Query};
 use crate::live;
+use crate::printing::PrinterConfig;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -157,6 +158,8 @@ pub async fn events(
 pub struct DeviceRequest {
     role: String,
     name: String,
+    /// A kiosk's receipt printer.
+    printer: Option<PrinterConfig>,
 }
 
 #[derive(Serialize)]
@@ -165,6 +168,7 @@ pub struct DeviceToken {
     role: &'static str,
     branch: BranchId,
     name: String,
+    printer: Option<PrinterConfig>,
 }
 
 /// Issues a token for a kiosk or display of this branch.
@@ -183,6 +187,18 @@ pub async fn create_device(
     if name.is_empty() || name.chars().count() > 100 {
         return Err(ApiError::invalid("name has 1 to 100 characters"));
     }
+    if let Some(printer) = &request.printer {
+        if role != Role::Kiosk {
+            return Err(ApiError::invalid("only a kiosk has a printer"));
+        }
+        printer.validate().map_err(ApiError::invalid)?;
+    }
+    let printer_json = request
+        .printer
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|_| ApiError::internal())?;
     let token = new_token();
     app.store
         .insert_token(TokenRecord {
@@ -193,6 +209,7 @@ pub async fn create_device(
             branch: Some(branch),
             name: Some(name.clone()),
             expires_at: None,
+            printer: printer_json,
         })
         .await?;
     Ok((
@@ -202,6 +219,7 @@ pub async fn create_device(
             role: role.as_str(),
             branch,
             name,
+            printer: request.printer,
         }),
     ))
 }

@@ -7,6 +7,7 @@ mod config;
 mod customers;
 mod start;
 mod system;
+mod ticket_page;
 mod tickets;
 mod voice;
 mod workplaces;
@@ -99,6 +100,7 @@ pub fn router(app: Arc<App>) -> Router {
         .nest("/api/v1", api)
         .route("/api/openapi.json", get(system::openapi))
         .route("/", get(start::page))
+        .route("/t/{token}", get(ticket_page::page))
         .route("/health", get(system::health))
         .route("/metrics", get(system::metrics))
         .fallback(not_found)

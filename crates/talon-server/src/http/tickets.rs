@@ -6,8 +6,9 @@ use crate::customers::category_of;
 use crate::error::ApiError;
 use crate::extract::{Body, Path};
 use crate::identity::{Identifier, IdentifierInput};
+use crate::printing::{self, TicketFacts};
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use jiff::Timestamp;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -43,6 +44,9 @@ pub struct StaffTicket {
     /// Why the ticket was called; only in the answer to a call.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<CallReason>,
+    /// Whether the kiosk's printer printed it; only for a kiosk with a printer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub printed: Option<bool>,
 }
 
 impl StaffTicket {
@@ -64,6 +68,7 @@ impl StaffTicket {
             finished_at: t.finished_at,
             token: None,
             reason: None,
+            printed: None,
         }
     }
 
@@ -95,6 +100,7 @@ pub async fn issue(
     State(app): State<Arc<App>>,
     principal: Principal,
     Path(branch): Path<BranchId>,
+    headers: HeaderMap,
     Body(body): Body,
 ) -> Result<(StatusCode, axum::Json<StaffTicket>), ApiError> {
     principal.require(&[Role::Admin, Role::Operator, Role::Kiosk], Some(branch))?;
@@ -141,8 +147,48 @@ pub async fn issue(
         .execute(command, StaffTicket::after)
         .await?
         .ok_or_else(ApiError::internal)?;
+    if let Some(printer) = &principal.printer {
+        let url = format!("{}/t/{token}", public_url(&app, &headers));
+        let (number, ahead, eta) = (
+            ticket.number.clone(),
+            ticket.position.unwrap_or(0),
+            ticket.eta_seconds.unwrap_or(0),
+        );
+        let facts = handle
+            .read(move |state| {
+                let t = state.ticket(id)?;
+                let settings = state.settings()?;
+                let issued = t.created_at.to_zoned(settings.time_zone.zone().clone());
+                Some(TicketFacts {
+                    language: t.language,
+                    branch: settings.name.clone(),
+                    service: state.service(t.service)?.name(t.language).to_string(),
+                    number,
+                    issued: issued.strftime("%d.%m.%Y %H:%M").to_string(),
+                    ahead,
+                    eta_minutes: eta.div_ceil(60),
+                    url,
+                })
+            })
+            .await?;
+        ticket.printed = match facts {
+            Some(facts) => Some(printing::send(printer, &printing::render(printer, &facts)).await),
+            None => Some(false),
+        };
+    }
     ticket.token = Some(token);
     Ok((StatusCode::CREATED, axum::Json(ticket)))
+}
+
+/// Where visitors reach Talon: the configured public URL, else the host this request came to.
+fn public_url(app: &App, headers: &HeaderMap) -> String {
+    app.public_url.clone().unwrap_or_else(|| {
+        let host = headers
+            .get(axum::http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost");
+        format!("http://{host}")
+    })
 }
 
 /// Tickets not yet finished: the queues and those at workplaces.
@@ -169,7 +215,7 @@ pub async fn list(
 }
 
 /// Finds a ticket by its visitor token; a malformed token is simply not found.
-async fn by_token(app: &App, token: &str) -> Result<(BranchId, Ticket), ApiError> {
+pub async fn by_token(app: &App, token: &str) -> Result<(BranchId, Ticket), ApiError> {
     let well_formed = token.len() == 32 && token.bytes().all(|b| b.is_ascii_hexdigit());
     let found = if well_formed {
         app.store.ticket_by_token_hash(&sha256_hex(token)).await?

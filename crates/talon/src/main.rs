@@ -203,6 +203,12 @@ fn print_demo(url: &str, facts: &talon_server::demo::DemoFacts) {
     for p in &facts.profiles {
         println!("  work profile {} ({})", p.id, p.name);
     }
+    for c in &facts.categories {
+        println!(
+            "  customer category {} ({}, weight {})",
+            c.id, c.name, c.weight
+        );
+    }
     println!(
         "  admin:      {} / {}",
         facts.admin.username, facts.admin.password

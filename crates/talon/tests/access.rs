@@ -305,99 +305,12 @@ async fn every_endpoint_refuses_the_unauthenticated_and_the_wrong_roles() {
         .expect(200);
 }
 
-/// Branch B with a service, a profile, a workplace, an operator, a kiosk and a display.
-struct OtherBranch {
-    id: u64,
-    service: u64,
-    profile: u64,
-    workplace: u64,
-    operator: String,
-    kiosk: String,
-    display: String,
-}
-
-async fn other_branch(demo: &Demo, admin: &str) -> OtherBranch {
-    let admin = Some(admin);
-    let id = demo
-        .post(
-            "/branches",
-            admin,
-            json!({"name": "B", "time_zone": "Asia/Tokyo", "languages": ["en"]}),
-        )
-        .await
-        .expect(201)["id"]
-        .as_u64()
-        .unwrap();
-    let base = format!("/branches/{id}");
-    let service = demo
-        .post(
-            &format!("{base}/services"),
-            admin,
-            json!({"names": {"en": "Visas"}, "prefix": "V"}),
-        )
-        .await
-        .expect(201)["id"]
-        .as_u64()
-        .unwrap();
-    let profile = demo
-        .post(
-            &format!("{base}/profiles"),
-            admin,
-            json!({"name": "Visas", "services": [service]}),
-        )
-        .await
-        .expect(201)["id"]
-        .as_u64()
-        .unwrap();
-    let workplace = demo
-        .post(&format!("{base}/workplaces"), admin, json!({"name": "B1"}))
-        .await
-        .expect(201)["id"]
-        .as_u64()
-        .unwrap();
-    demo.post(
-        "/users",
-        admin,
-        json!({"username": "b-operator", "password": "b-password", "role": "operator",
-               "branch": id}),
-    )
-    .await
-    .expect(201);
-    let operator = demo.login("b-operator", "b-password").await;
-    let mut devices = Vec::new();
-    for role in ["kiosk", "display"] {
-        let token = demo
-            .post(
-                &format!("{base}/devices"),
-                admin,
-                json!({"role": role, "name": role}),
-            )
-            .await
-            .expect(201)["token"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        devices.push(token);
-    }
-    let display = devices.pop().unwrap();
-    let kiosk = devices.pop().unwrap();
-    OtherBranch {
-        id,
-        service,
-        profile,
-        workplace,
-        operator,
-        kiosk,
-        display,
-    }
-}
-
 #[tokio::test]
 async fn a_caller_of_one_branch_cannot_touch_another() {
     let dir = tempfile::tempdir().unwrap();
     let demo = Demo::spawn(dir.path()).await;
     let admin = demo.admin().await;
-    let other = other_branch(&demo, &admin).await;
+    let other = demo.second_branch(&admin).await;
     let a = demo.branch();
     let b = other.id;
 
@@ -700,7 +613,7 @@ async fn a_branch_administrator_cannot_create_accounts_beyond_its_branch() {
     let dir = tempfile::tempdir().unwrap();
     let demo = Demo::spawn(dir.path()).await;
     let admin = demo.admin().await;
-    let other = other_branch(&demo, &admin).await;
+    let other = demo.second_branch(&admin).await;
     demo.post(
         "/users",
         Some(&admin),

@@ -1293,44 +1293,10 @@ async fn an_operator_is_busy_at_a_workplace_of_another_branch_too() {
     let dir = tempfile::tempdir().unwrap();
     let demo = Demo::spawn(dir.path()).await;
     let admin = demo.admin().await;
+    let other = demo.second_branch(&admin).await;
     let admin = Some(admin.as_str());
-    let other = demo
-        .post(
-            "/branches",
-            admin,
-            json!({"name": "Other", "time_zone": "UTC", "languages": ["en"]}),
-        )
-        .await
-        .expect(201)["id"]
-        .as_u64()
-        .unwrap();
-    let base = format!("/branches/{other}");
-    let service = demo
-        .post(
-            &format!("{base}/services"),
-            admin,
-            json!({"names": {"en": "Other"}, "prefix": "O"}),
-        )
-        .await
-        .expect(201)["id"]
-        .as_u64()
-        .unwrap();
-    let profile = demo
-        .post(
-            &format!("{base}/profiles"),
-            admin,
-            json!({"name": "Other", "services": [service]}),
-        )
-        .await
-        .expect(201)["id"]
-        .as_u64()
-        .unwrap();
-    let workplace = demo
-        .post(&format!("{base}/workplaces"), admin, json!({"name": "O1"}))
-        .await
-        .expect(201)["id"]
-        .as_u64()
-        .unwrap();
+    let base = format!("/branches/{}", other.id);
+    let (profile, workplace) = (other.profile, other.workplace);
     demo.post(
         "/users",
         admin,

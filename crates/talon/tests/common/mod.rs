@@ -115,6 +115,12 @@ pub struct Demo {
 }
 
 impl Demo {
+    /// A second branch with a service, profile, workplace, an operator of its own, a kiosk and
+    /// a display, created through the API by `admin`.
+    pub async fn second_branch(&self, admin: &str) -> OtherBranch {
+        other_branch(self, admin).await
+    }
+
     /// Starts the demo on a free port with `dir` as its data folder and waits for its facts.
     pub async fn spawn(dir: &Path) -> Demo {
         Demo::spawn_with(dir, &[]).await
@@ -665,4 +671,91 @@ fn parse_block(block: &str) -> Option<SseEvent> {
             .unwrap_or_else(|e| panic!("event data is JSON ({e}): {raw:?}")),
         raw,
     })
+}
+
+/// Branch B with a service, a profile, a workplace, an operator, a kiosk and a display.
+pub struct OtherBranch {
+    pub id: u64,
+    pub service: u64,
+    pub profile: u64,
+    pub workplace: u64,
+    pub operator: String,
+    pub kiosk: String,
+    pub display: String,
+}
+
+async fn other_branch(demo: &Demo, admin: &str) -> OtherBranch {
+    let admin = Some(admin);
+    let id = demo
+        .post(
+            "/branches",
+            admin,
+            json!({"name": "B", "time_zone": "Asia/Tokyo", "languages": ["en"]}),
+        )
+        .await
+        .expect(201)["id"]
+        .as_u64()
+        .unwrap();
+    let base = format!("/branches/{id}");
+    let service = demo
+        .post(
+            &format!("{base}/services"),
+            admin,
+            json!({"names": {"en": "Visas"}, "prefix": "V"}),
+        )
+        .await
+        .expect(201)["id"]
+        .as_u64()
+        .unwrap();
+    let profile = demo
+        .post(
+            &format!("{base}/profiles"),
+            admin,
+            json!({"name": "Visas", "services": [service]}),
+        )
+        .await
+        .expect(201)["id"]
+        .as_u64()
+        .unwrap();
+    let workplace = demo
+        .post(&format!("{base}/workplaces"), admin, json!({"name": "B1"}))
+        .await
+        .expect(201)["id"]
+        .as_u64()
+        .unwrap();
+    demo.post(
+        "/users",
+        admin,
+        json!({"username": "b-operator", "password": "b-password", "role": "operator",
+               "branch": id}),
+    )
+    .await
+    .expect(201);
+    let operator = demo.login("b-operator", "b-password").await;
+    let mut devices = Vec::new();
+    for role in ["kiosk", "display"] {
+        let token = demo
+            .post(
+                &format!("{base}/devices"),
+                admin,
+                json!({"role": role, "name": role}),
+            )
+            .await
+            .expect(201)["token"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        devices.push(token);
+    }
+    let display = devices.pop().unwrap();
+    let kiosk = devices.pop().unwrap();
+    OtherBranch {
+        id,
+        service,
+        profile,
+        workplace,
+        operator,
+        kiosk,
+        display,
+    }
 }

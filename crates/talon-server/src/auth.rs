@@ -200,3 +200,18 @@ pub fn check_password(password: &str) -> Result<(), ApiError> {
         Err(ApiError::invalid("a password has 8 to 200 characters"))
     }
 }
+
+/// A username: 1 to 64 letters, digits, `.`, `_`, `-` or `@`.
+pub fn check_username(name: &str) -> Result<(), ApiError> {
+    let ok = (1..=64).contains(&name.chars().count())
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(
+            "a username has 1 to 64 letters, digits, '.', '_', '-' or '@'",
+        ))
+    }
+}

@@ -20,7 +20,9 @@ mod voice;
 mod workers;
 
 pub use app::{App, Options};
-pub use auth::{Role, check_password, hash_password, new_token, random_hex, sha256_hex};
+pub use auth::{
+    Role, check_password, check_username, hash_password, new_token, random_hex, sha256_hex,
+};
 pub use customers::Crm;
 pub use error::ApiError;
 pub use http::router;

@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 use settings::{ServerArgs, Settings};
 use std::process::ExitCode;
 use std::sync::Arc;
-use talon_server::{App, Role, check_password, hash_password};
+use talon_server::{App, Role, check_password, check_username, hash_password};
 use talon_store::{NewUser, Store};
 
 #[derive(Parser)]
@@ -234,6 +234,7 @@ async fn add_user(
         Ok(p) => (p, false),
         Err(_) => (talon_server::new_token()[..16].to_string(), true),
     };
+    check_username(&username).map_err(|e| e.message)?;
     check_password(&password).map_err(|e| e.message)?;
     let store = open_store(&settings).await?;
     let password_hash = hash_password(&password).map_err(|e| e.message)?;

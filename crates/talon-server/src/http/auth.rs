@@ -2,7 +2,8 @@
 
 use crate::app::App;
 use crate::auth::{
-    Principal, Role, check_password, hash_password, new_token, sha256_hex, verify_password,
+    Principal, Role, check_password, check_username, hash_password, new_token, sha256_hex,
+    verify_password,
 };
 use crate::error::ApiError;
 use crate::extract::{Json, Path};
@@ -195,19 +196,4 @@ pub async fn set_profiles(
     }
     let user = app.store.user(id).await?.ok_or_else(not_found)?;
     Ok(axum::Json(user.into()))
-}
-
-/// A username: 1 to 64 letters, digits, `.`, `_`, `-` or `@`.
-pub fn check_username(name: &str) -> Result<(), ApiError> {
-    let ok = (1..=64).contains(&name.chars().count())
-        && name
-            .chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
-    if ok {
-        Ok(())
-    } else {
-        Err(ApiError::invalid(
-            "a username has 1 to 64 letters, digits, '.', '_', '-' or '@'",
-        ))
-    }
 }

@@ -5,6 +5,7 @@ use crate::customers::Crm;
 use crate::error::ApiError;
 use crate::identity::IdentityKey;
 use crate::metrics::Metrics;
+use crate::throttle::Limiter;
 use crate::voice::Voice;
 use std::sync::Arc;
 use talon_core::{
@@ -39,6 +40,28 @@ pub struct App {
     ids: Mutex<(u64, u64)>,
     /// Held while a workplace opens, so an operator cannot open two in different branches.
     seating: Mutex<()>,
+    pub limits: Limits,
+}
+
+/// The rate limits of the public and the login endpoints.
+pub struct Limits {
+    /// Login attempts per address: bursts of 30, then one a second.
+    pub login_by_address: Limiter,
+    /// Failed logins per account: 5, then one a minute.
+    pub login_failures_by_account: Limiter,
+    /// Public ticket requests per address: generous, because one address can be a whole
+    /// office or a mobile carrier's gateway.
+    pub public_by_address: Limiter,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            login_by_address: Limiter::new(30, 1.0),
+            login_failures_by_account: Limiter::new(5, 1.0 / 60.0),
+            public_by_address: Limiter::new(600, 10.0),
+        }
+    }
 }
 
 impl App {
@@ -54,6 +77,7 @@ impl App {
             metrics: Arc::new(Metrics::default()),
             ids: Mutex::new((0, 0)),
             seating: Mutex::new(()),
+            limits: Limits::default(),
         });
         for id in app.store.branch_ids().await? {
             if let Some(state) = app.store.load_branch(id).await? {

@@ -16,6 +16,7 @@ mod identity;
 mod live;
 mod metrics;
 mod printing;
+mod throttle;
 mod voice;
 mod workers;
 
@@ -39,7 +40,8 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     workers::start(app.clone());
-    axum::serve(listener, router(app))
+    let service = router(app).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await
 }

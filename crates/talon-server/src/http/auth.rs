@@ -7,10 +7,11 @@ use crate::auth::{
 };
 use crate::error::ApiError;
 use crate::extract::{Json, Path};
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use talon_core::{BranchId, ProfileId};
 use talon_store::{NewUser, TokenKind, TokenRecord, User};
@@ -61,8 +62,20 @@ pub struct Session {
 
 pub async fn login(
     State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Json(request): Json<LoginRequest>,
 ) -> Result<axum::Json<Session>, ApiError> {
+    let limits = &app.limits;
+    limits
+        .login_by_address
+        .take(&peer.ip().to_string())
+        .map_err(ApiError::rate_limited)?;
+    // An account that failed too often waits, whatever password comes next.
+    let account = request.username.to_lowercase();
+    limits
+        .login_failures_by_account
+        .check(&account)
+        .map_err(ApiError::rate_limited)?;
     let user = app.store.user_by_username(&request.username).await?;
     let hash = user
         .as_ref()
@@ -71,13 +84,14 @@ pub async fn login(
     let matches = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
         .await
         .map_err(|_| ApiError::internal())?;
-    let user = user.filter(|u| matches && !u.disabled).ok_or_else(|| {
-        ApiError::new(
+    let Some(user) = user.filter(|u| matches && !u.disabled) else {
+        let _ = limits.login_failures_by_account.take(&account);
+        return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "invalid_credentials",
             "wrong username or password",
-        )
-    })?;
+        ));
+    };
     let token = new_token();
     let expires_at = Timestamp::now()
         .checked_add(SignedDuration::from_hours(SESSION_HOURS))

@@ -2,19 +2,27 @@
 //! status, people ahead, estimated wait and, once called, where to go, in the ticket's language.
 //! It reloads itself every few seconds; nothing on it identifies the visitor.
 
-use super::tickets::by_token;
+use super::tickets::{by_token, public_request};
 use crate::app::App;
 use crate::i18n::text;
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use talon_core::{Language, TicketStatus};
 
 /// How often the page reloads itself, in seconds.
 const REFRESH_SECS: u32 = 10;
 
-pub async fn page(State(app): State<Arc<App>>, Path(token): Path<String>) -> Response {
+pub async fn page(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(token): Path<String>,
+) -> Response {
+    if let Err(limited) = public_request(&app, peer) {
+        return limited.into_response();
+    }
     let Ok((branch, stored)) = by_token(&app, &token).await else {
         return not_found();
     };

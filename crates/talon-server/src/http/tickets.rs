@@ -7,11 +7,12 @@ use crate::error::ApiError;
 use crate::extract::{Body, Path};
 use crate::identity::{Identifier, IdentifierInput};
 use crate::printing::{self, TicketFacts};
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use jiff::Timestamp;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use talon_core::{
     BranchId, BranchState, CallReason, CategoryId, Channel, Command, DomainError, Entity, Event,
@@ -225,10 +226,20 @@ pub async fn by_token(app: &App, token: &str) -> Result<(BranchId, Ticket), ApiE
     found.ok_or_else(|| DomainError::NotFound(Entity::Ticket).into())
 }
 
+/// Counts a public request of `peer` against its address's limit.
+pub fn public_request(app: &App, peer: SocketAddr) -> Result<(), ApiError> {
+    app.limits
+        .public_by_address
+        .take(&peer.ip().to_string())
+        .map_err(ApiError::rate_limited)
+}
+
 pub async fn public_view(
     State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path(token): Path<String>,
 ) -> Result<axum::Json<TicketView>, ApiError> {
+    public_request(&app, peer)?;
     let (branch, stored) = by_token(&app, &token).await?;
     let now = Timestamp::now();
     let view = app
@@ -244,8 +255,10 @@ pub async fn public_view(
 /// The visitor gives up their ticket.
 pub async fn cancel(
     State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path(token): Path<String>,
 ) -> Result<axum::Json<TicketView>, ApiError> {
+    public_request(&app, peer)?;
     let (branch, stored) = by_token(&app, &token).await?;
     let view = app
         .branch(branch)?

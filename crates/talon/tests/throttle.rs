@@ -1,0 +1,73 @@
+//! Rate limits: password guessing on an account stops after a few failures (429 with
+//! `Retry-After`, even for the right password) while other accounts still log in; a flood of
+//! public ticket requests from one address is slowed down the same way.
+
+mod common;
+
+use common::Demo;
+use serde_json::json;
+
+#[tokio::test]
+async fn an_account_under_guessing_waits_and_others_do_not() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let demo = Demo::spawn(dir.path()).await;
+    let target = demo.facts.operators[0].clone();
+    for _ in 0..5 {
+        demo.post(
+            "/auth/login",
+            None,
+            json!({"username": target.username, "password": "not-the-password"}),
+        )
+        .await
+        .expect_error(401, "invalid_credentials");
+    }
+    let reply = demo
+        .client
+        .post(demo.api("/auth/login"))
+        .json(&json!({"username": target.username, "password": target.password}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(
+        reply.status().as_u16(),
+        429,
+        "even the right password waits"
+    );
+    let retry: u64 = reply.headers()["retry-after"]
+        .to_str()
+        .expect("header")
+        .parse()
+        .expect("seconds");
+    assert!((1..=60).contains(&retry), "{retry}");
+    let body: serde_json::Value = reply.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "rate_limited");
+
+    // Another account is not held up by the attack on this one.
+    let other = demo.facts.operators[1].clone();
+    let token = demo.login(&other.username, &other.password).await;
+    assert!(!token.is_empty());
+}
+
+#[tokio::test]
+async fn a_flood_of_public_requests_from_one_address_is_slowed_down() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let demo = Demo::spawn(dir.path()).await;
+    let ticket = demo.issue(demo.service("A")).await;
+    let token = ticket["token"].as_str().expect("token").to_string();
+    let mut limited = None;
+    for n in 0..1_000 {
+        let reply = demo.public(&token).await;
+        match reply.status.as_u16() {
+            200 => {}
+            429 => {
+                limited = Some(n);
+                break;
+            }
+            other => panic!("unexpected {other}: {}", reply.text),
+        }
+    }
+    let at = limited.expect("the flood is slowed down before 1,000 requests");
+    assert!(at >= 500, "ordinary use is not limited: limited after {at}");
+    // Staff endpoints are not the public limit's business.
+    demo.state().await;
+}

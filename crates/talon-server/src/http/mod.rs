@@ -5,6 +5,7 @@ mod auth;
 mod branches;
 mod config;
 mod customers;
+mod display;
 mod start;
 mod system;
 mod ticket_page;
@@ -101,6 +102,9 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/openapi.json", get(system::openapi))
         .route("/", get(start::page))
         .route("/t/{token}", get(ticket_page::page))
+        .route("/display/{branch}", get(display::page))
+        .route("/assets/display.js", get(display::script))
+        .route("/assets/display.css", get(display::style))
         .route("/health", get(system::health))
         .route("/metrics", get(system::metrics))
         .fallback(not_found)

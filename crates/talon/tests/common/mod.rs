@@ -172,8 +172,20 @@ impl Demo {
     /// Kills the child and starts the demo again on the same data folder. The demo is reused,
     /// so the facts (ids, passwords, device tokens) stay the same; only the URL changes.
     pub async fn restart(&mut self) {
+        self.restart_at("127.0.0.1:0").await;
+    }
+
+    /// Restarts the demo on the address it had, as a real server comes back where clients
+    /// expect it.
+    pub async fn restart_in_place(&mut self) {
+        let address = self.url.trim_start_matches("http://").to_string();
+        self.restart_at(&address).await;
+        assert_eq!(self.url, format!("http://{address}"));
+    }
+
+    async fn restart_at(&mut self, listen: &str) {
         self.kill().await;
-        let (child, stdout, facts) = start(&self.dir, &self.env).await;
+        let (child, stdout, facts) = start_at(&self.dir, &self.env, listen).await;
         let mut same = facts.clone();
         same.url = self.facts.url.clone();
         assert_eq!(same, self.facts, "a restarted demo reuses the same demo");
@@ -466,6 +478,14 @@ pub async fn reply(builder: reqwest::RequestBuilder) -> Reply {
 }
 
 async fn start(dir: &Path, env: &[(String, String)]) -> (Child, BufReader<ChildStdout>, Facts) {
+    start_at(dir, env, "127.0.0.1:0").await
+}
+
+async fn start_at(
+    dir: &Path,
+    env: &[(String, String)],
+    listen: &str,
+) -> (Child, BufReader<ChildStdout>, Facts) {
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -477,7 +497,7 @@ async fn start(dir: &Path, env: &[(String, String)]) -> (Child, BufReader<ChildS
         .arg("--data-dir")
         .arg(dir)
         .arg("--listen")
-        .arg("127.0.0.1:0")
+        .arg(listen)
         // The folder may hold no `talon.toml`, and no setting of the caller's may leak in.
         .current_dir(dir)
         .env_remove("TALON_CONFIG")
@@ -759,3 +779,5 @@ async fn other_branch(demo: &Demo, admin: &str) -> OtherBranch {
         display,
     }
 }
+
+pub mod browser;

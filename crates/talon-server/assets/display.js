@@ -1,0 +1,244 @@
+// The hall display: the latest calls, the new one large and flashing, waiting counts per
+// service and a clock. It follows the branch's event stream (EventSource reconnects by itself
+// and resumes after the last event it saw) and announces every call, one after another: a chime,
+// then the server's recording, or the browser's own speech when the server has no voice.
+// `window.talon.announced` lists what was announced, in order, for tests and diagnostics.
+
+const body = document.body;
+const branch = body.dataset.branch;
+const language = document.documentElement.lang;
+const token = new URLSearchParams(location.search).get("token") || "";
+const api = `/api/v1/branches/${branch}`;
+const FRESH_MS = 6000;
+const MAX_CALLS = 8;
+
+const talon = { announced: [], queue: [] };
+window.talon = talon;
+
+let workplaceNames = new Map();
+let serviceNames = new Map();
+let timeZone = "UTC";
+let calls = [];
+// Until when each call (by number and workplace) flashes.
+const flashingUntil = new Map();
+let playing = false;
+
+function key(call) {
+  return `${call.number}/${call.workplace}`;
+}
+
+function authorized(path) {
+  return fetch(path, { headers: { Authorization: `Bearer ${token}` } });
+}
+
+async function loadState() {
+  const response = await authorized(`${api}/state`);
+  if (!response.ok) throw new Error(`state: ${response.status}`);
+  const state = await response.json();
+  timeZone = state.time_zone || "UTC";
+  document.getElementById("branch").textContent = state.name;
+  workplaceNames = new Map(state.workplaces.map((w) => [w.id, w.name]));
+  serviceNames = new Map(state.queues.map((q) => [q.service, q.names[language] || Object.values(q.names)[0] || ""]));
+  calls = state.last_calls.slice(0, MAX_CALLS).map((c) => ({
+    number: c.number,
+    workplace: c.workplace_name,
+  }));
+  renderCalls();
+  renderQueues(state.queues);
+  return state.seq;
+}
+
+function renderCalls() {
+  const list = document.getElementById("calls");
+  list.replaceChildren(
+    ...calls.map((call, i) => {
+      const row = document.createElement("li");
+      const fresh = (flashingUntil.get(key(call)) || 0) > Date.now();
+      row.className = (i === 0 ? "current" : "") + (fresh ? " fresh" : "");
+      const number = document.createElement("span");
+      number.className = "number";
+      number.textContent = call.number;
+      const arrow = document.createElement("span");
+      arrow.className = "arrow";
+      arrow.textContent = "→";
+      const workplace = document.createElement("span");
+      workplace.className = "workplace";
+      workplace.textContent = call.workplace;
+      row.append(number, arrow, workplace);
+      return row;
+    }),
+  );
+}
+
+function renderQueues(queues) {
+  const list = document.getElementById("queues");
+  list.replaceChildren(
+    ...queues
+      .filter((q) => q.enabled)
+      .map((q) => {
+        const item = document.createElement("li");
+        const name = document.createElement("span");
+        name.textContent = `${q.prefix} · ${serviceNames.get(q.service) || ""}`;
+        const count = document.createElement("b");
+        count.textContent = q.waiting;
+        item.append(name, count);
+        return item;
+      }),
+  );
+}
+
+function onCall(event) {
+  const data = JSON.parse(event.data);
+  const call = {
+    number: data.number,
+    workplace: workplaceNames.get(data.workplace) || String(data.workplace),
+  };
+  flashingUntil.set(key(call), Date.now() + FRESH_MS);
+  calls = [call, ...calls.filter((c) => key(c) !== key(call))].slice(0, MAX_CALLS);
+  renderCalls();
+  setTimeout(() => {
+    flashingUntil.delete(key(call));
+    renderCalls();
+  }, FRESH_MS);
+  announce(call);
+  refreshSoon();
+}
+
+let refreshing = null;
+function refreshSoon() {
+  if (refreshing) return;
+  refreshing = setTimeout(async () => {
+    refreshing = null;
+    try {
+      await loadState();
+    } catch (error) {
+      console.warn(error);
+    }
+  }, 300);
+}
+
+function announce(call) {
+  talon.queue.push(call.number);
+  playQueue.push(call);
+  if (!playing) playNext();
+}
+
+const playQueue = [];
+
+async function playNext() {
+  const call = playQueue.shift();
+  if (!call) {
+    playing = false;
+    return;
+  }
+  playing = true;
+  talon.queue.shift();
+  talon.announced.push(call.number);
+  try {
+    await chime();
+    await speak(call);
+  } catch (error) {
+    console.warn("announcement", error);
+  }
+  playNext();
+}
+
+function chime() {
+  return new Promise((resolve) => {
+    try {
+      const context = new AudioContext();
+      const now = context.currentTime;
+      [880, 660].forEach((frequency, i) => {
+        const tone = context.createOscillator();
+        const gain = context.createGain();
+        tone.frequency.value = frequency;
+        gain.gain.setValueAtTime(0.2, now + i * 0.35);
+        gain.gain.exponentialRampToValueAtTime(0.001, now + i * 0.35 + 0.3);
+        tone.connect(gain).connect(context.destination);
+        tone.start(now + i * 0.35);
+        tone.stop(now + i * 0.35 + 0.32);
+      });
+      setTimeout(() => {
+        context.close();
+        resolve();
+      }, 750);
+    } catch (error) {
+      resolve();
+    }
+  });
+}
+
+// Plays the server's recording; without one, the browser speaks the text. Bounded in time, so
+// a silent device never holds up the calls behind this one.
+async function speak(call) {
+  const query = `ticket=${encodeURIComponent(call.number)}&workplace=${encodeURIComponent(call.workplace)}&language=${language}`;
+  const played = await new Promise((resolve) => {
+    const audio = new Audio(`${api}/announcement.wav?${query}&access_token=${encodeURIComponent(token)}`);
+    const limit = setTimeout(() => resolve(false), 15000);
+    audio.onended = () => {
+      clearTimeout(limit);
+      resolve(true);
+    };
+    audio.onerror = () => {
+      clearTimeout(limit);
+      resolve(false);
+    };
+    audio.play().catch(() => {
+      clearTimeout(limit);
+      resolve(false);
+    });
+  });
+  if (played || !("speechSynthesis" in window)) return;
+  const response = await authorized(`${api}/announcement?${query}`);
+  if (!response.ok) return;
+  const { text } = await response.json();
+  await new Promise((resolve) => {
+    const utterance = new SpeechSynthesisUtterance(text);
+    utterance.lang = language;
+    const limit = setTimeout(resolve, 8000);
+    utterance.onend = () => {
+      clearTimeout(limit);
+      resolve();
+    };
+    utterance.onerror = utterance.onend;
+    speechSynthesis.speak(utterance);
+  });
+}
+
+function tick() {
+  const clock = document.getElementById("clock");
+  clock.textContent = new Intl.DateTimeFormat(language, {
+    hour: "2-digit",
+    minute: "2-digit",
+    timeZone,
+  }).format(new Date());
+}
+
+async function start() {
+  let seq = null;
+  while (seq === null) {
+    try {
+      seq = await loadState();
+    } catch (error) {
+      document.getElementById("status").hidden = false;
+      await new Promise((r) => setTimeout(r, 3000));
+    }
+  }
+  document.getElementById("status").hidden = true;
+  const stream = new EventSource(`${api}/events?access_token=${encodeURIComponent(token)}&last_event_id=${seq}`);
+  stream.addEventListener("ticket_called", onCall);
+  stream.addEventListener("ticket_recalled", onCall);
+  for (const kind of ["ticket_issued", "ticket_transferred", "ticket_cancelled", "ticket_postponed", "ticket_assigned", "ticket_returned", "service_defined", "workplace_defined", "branch_updated"]) {
+    stream.addEventListener(kind, refreshSoon);
+  }
+  stream.onerror = () => {
+    document.getElementById("status").hidden = false;
+  };
+  stream.onopen = () => {
+    document.getElementById("status").hidden = true;
+  };
+  tick();
+  setInterval(tick, 1000);
+}
+
+start();

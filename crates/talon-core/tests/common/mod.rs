@@ -108,18 +108,23 @@ impl Branch {
         for p in profiles {
             branch.ok(Command::DefineProfile(p.clone()));
         }
+        branch.open_desks(desks);
+        branch
+    }
+
+    /// Defines each desk's workplace and opens it for its operator with its profile.
+    fn open_desks(&mut self, desks: &[Desk]) {
         for d in desks {
-            branch.ok(Command::DefineWorkplace(Workplace {
+            self.ok(Command::DefineWorkplace(Workplace {
                 id: d.workplace,
                 name: format!("Window {}", d.workplace),
             }));
-            branch.ok(Command::OpenWorkplace {
+            self.ok(Command::OpenWorkplace {
                 workplace: d.workplace,
                 operator: d.operator,
                 profile: d.profile,
             });
         }
-        branch
     }
 
     /// Runs a command at the branch's clock.
@@ -336,17 +341,7 @@ impl Branch {
         for p in profiles {
             branch.ok(Command::DefineProfile(p.clone()));
         }
-        for d in desks {
-            branch.ok(Command::DefineWorkplace(Workplace {
-                id: d.workplace,
-                name: format!("Window {}", d.workplace),
-            }));
-            branch.ok(Command::OpenWorkplace {
-                workplace: d.workplace,
-                operator: d.operator,
-                profile: d.profile,
-            });
-        }
+        branch.open_desks(desks);
         branch
     }
 

@@ -68,6 +68,7 @@ fn branch(policy: Policy, waiting: usize) -> (BranchState, Timestamp) {
                 service_norm_secs: 600,
                 waiting_norm_secs: 300 * s as u32,
                 enabled: true,
+                group: BTreeMap::new(),
             }),
             now,
         );

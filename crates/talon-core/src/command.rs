@@ -261,12 +261,7 @@ pub(crate) fn decide(
                 return Err(DomainError::AlreadyExists);
             }
             let local = now.to_zoned(settings.time_zone.zone().clone());
-            let open = service.enabled
-                && service
-                    .hours
-                    .as_ref()
-                    .is_none_or(|h| h.is_open(local.weekday(), local.time()));
-            if !open {
+            if !service.is_open_at(&local) {
                 return Err(DomainError::ServiceClosed);
             }
             let language = match language {

@@ -3,6 +3,7 @@
 
 use crate::error::DomainError;
 use crate::ids::{CategoryId, ProfileId, ServiceId, WorkplaceId};
+use jiff::Zoned;
 use jiff::civil::{Time, Weekday};
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -258,6 +259,10 @@ pub struct Service {
     pub waiting_norm_secs: u32,
     /// A disabled service issues no tickets but keeps its queue.
     pub enabled: bool,
+    /// The group a kiosk shows this service under, per language (e.g. "Loans" holding
+    /// "Mortgage" and "Car loan"); empty for a service on the kiosk's first screen.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub group: BTreeMap<Language, String>,
 }
 
 impl Service {
@@ -267,6 +272,9 @@ impl Service {
         }
         for name in self.names.values() {
             check_name("names", name)?;
+        }
+        for name in self.group.values() {
+            check_name("group", name)?;
         }
         let letters = self.prefix.chars().count();
         if !(1..=3).contains(&letters) || !self.prefix.chars().all(char::is_alphabetic) {
@@ -302,6 +310,24 @@ impl Service {
             .get(&language)
             .or_else(|| self.names.values().next())
             .map_or("", String::as_str)
+    }
+
+    /// Whether it issues tickets at this branch-local instant.
+    pub fn is_open_at(&self, local: &Zoned) -> bool {
+        self.enabled
+            && self
+                .hours
+                .as_ref()
+                .is_none_or(|h| h.is_open(local.weekday(), local.time()))
+    }
+
+    /// Its opening hours on `weekday`: `None` when it has no hours (always open), empty when
+    /// closed all day.
+    pub fn hours_on(&self, weekday: Weekday) -> Option<&[Interval]> {
+        self.hours.as_ref().map(|h| {
+            h.0.get(&WeekdayName::from(weekday))
+                .map_or(&[][..], Vec::as_slice)
+        })
     }
 }
 

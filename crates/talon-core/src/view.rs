@@ -1,6 +1,6 @@
 //! Read models: what a visitor, a display or a dashboard sees of a branch at an instant.
 
-use crate::config::Language;
+use crate::config::{Interval, Language};
 use crate::event::RatioKey;
 use crate::ids::{OperatorId, ProfileId, ServiceId, TicketId, WorkplaceId};
 use crate::state::{BranchState, WorkplaceState, WorkplaceStatus};
@@ -32,6 +32,16 @@ pub struct QueueView {
     pub prefix: String,
     pub names: BTreeMap<Language, String>,
     pub enabled: bool,
+    /// Whether it issues tickets now: enabled and within its hours.
+    pub open: bool,
+    /// Whether today's daily limit is used up.
+    pub full: bool,
+    /// Today's opening hours, so a kiosk can say when a closed service opens; `None` when the
+    /// service has no hours (always open).
+    pub hours_today: Option<Vec<Interval>>,
+    /// The kiosk's group for it, per language; empty on the first screen.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub group: BTreeMap<Language, String>,
     pub waiting: usize,
     pub longest_wait_secs: u64,
     pub waiting_norm_secs: u32,
@@ -164,9 +174,14 @@ impl BranchState {
 
     pub fn view(&self, now: Timestamp) -> BranchView {
         let settings = self.settings();
+        let local = settings.map(|s| now.to_zoned(s.time_zone.zone().clone()));
         let queues = self
             .services()
             .map(|s| {
+                let full = local.as_ref().is_some_and(|l| {
+                    s.daily_limit
+                        .is_some_and(|limit| self.issued_count(s.id, l.date()) >= limit)
+                });
                 let mut waiting = 0;
                 let mut oldest: Option<Timestamp> = None;
                 for (at, _) in self.queue(s.id).filter(|(at, _)| *at <= now) {
@@ -178,6 +193,13 @@ impl BranchState {
                     prefix: s.prefix.clone(),
                     names: s.names.clone(),
                     enabled: s.enabled,
+                    open: local.as_ref().is_some_and(|l| s.is_open_at(l)),
+                    full,
+                    hours_today: local
+                        .as_ref()
+                        .and_then(|l| s.hours_on(l.weekday()))
+                        .map(<[Interval]>::to_vec),
+                    group: s.group.clone(),
                     waiting,
                     longest_wait_secs: oldest.map_or(0, |at| secs_between(at, now)),
                     waiting_norm_secs: s.waiting_norm_secs,

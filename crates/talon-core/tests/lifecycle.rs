@@ -1270,6 +1270,52 @@ fn a_service_issues_tickets_only_within_its_local_opening_hours() {
 }
 
 #[test]
+fn the_view_tells_a_kiosk_which_services_are_open_today_and_which_are_full() {
+    let mut a = service(A, "A");
+    a.hours = Some(weekday_hours(&["09:00-13:00", "14:00-18:00"]));
+    let mut b_service = service(B, "B");
+    b_service.daily_limit = Some(1);
+    let mut b = Branch::new(
+        at("2024-06-10T05:00:00Z"),
+        MOSCOW,
+        &[a, b_service],
+        &[profile(1, &[A, B], Policy::StrictOrder)],
+        &[],
+    );
+    let queue = |b: &Branch, service: u64| {
+        let view = b.state.view(b.now);
+        let q = view
+            .queues
+            .into_iter()
+            .find(|q| q.service.0 == service)
+            .expect("the service's queue");
+        let hours = q.hours_today.map(|h| {
+            h.iter()
+                .map(|i| serde_json::to_value(i).expect("span"))
+                .collect::<Vec<_>>()
+        });
+        (q.open, q.full, hours)
+    };
+    let monday = Some(vec![
+        serde_json::json!("09:00-13:00"),
+        serde_json::json!("14:00-18:00"),
+    ]);
+    // Monday 08:00 in Moscow: not yet open, today's hours shown.
+    assert_eq!(queue(&b, A), (false, false, monday.clone()));
+    b.now = at("2024-06-10T06:30:00Z");
+    assert_eq!(queue(&b, A), (true, false, monday));
+    // A service without hours is always open and has none to show; its daily limit fills it.
+    assert_eq!(queue(&b, B), (true, false, None));
+    b.issue(B);
+    assert_eq!(queue(&b, B), (true, true, None));
+    // Saturday: closed all day.
+    b.now = at("2024-06-15T08:00:00Z");
+    assert_eq!(queue(&b, A), (false, false, Some(vec![])));
+    // A new day: the limit starts over.
+    assert_eq!(queue(&b, B), (true, false, None));
+}
+
+#[test]
 fn opening_hours_survive_a_snapshot_and_still_govern_issuing() {
     let mut a = service(A, "A");
     a.hours = Some(weekday_hours(&["09:00-13:00", "14:00-24:00"]));

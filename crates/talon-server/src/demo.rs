@@ -68,6 +68,12 @@ const SERVICES: [(&str, &str, &str, &str); 4] = [
     ("D", "Consultation", "Консультация", "Beratung"),
 ];
 
+const CREDIT_GROUP: [(Language, &str); 3] = [
+    (Language::En, "Loans and cards"),
+    (Language::Ru, "Кредиты и карты"),
+    (Language::De, "Kredite und Karten"),
+];
+
 /// (English, Russian, German, weight, own waiting norm)
 const CATEGORIES: [(&str, &str, &str, u32, Option<u32>); 2] = [
     ("VIP", "VIP", "VIP", 3, None),
@@ -101,9 +107,16 @@ pub async fn create(app: &Arc<App>) -> Result<DemoFacts, ApiError> {
             (Language::Ru, ru.to_string()),
             (Language::De, de.to_string()),
         ]);
+        // Loans and cards share a group, so the kiosk shows a two-level menu.
+        let group = if matches!(prefix, "B" | "C") {
+            BTreeMap::from(CREDIT_GROUP.map(|(l, n)| (l, n.to_string())))
+        } else {
+            BTreeMap::new()
+        };
         let service = Service {
             id,
             names,
+            group,
             prefix: prefix.to_string(),
             numbering: NumberRange {
                 first: 1,

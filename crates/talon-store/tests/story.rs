@@ -2,6 +2,7 @@
 //! its projections and optimistic sequence check, snapshots, tickets, users and tokens.
 
 use jiff::Timestamp;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use talon_core::{
     BranchId, BranchSettings, BranchState, Channel, Command, Language, NumberRange, Service,
@@ -53,6 +54,7 @@ fn service(id: u64) -> Service {
         service_norm_secs: 300,
         waiting_norm_secs: 900,
         enabled: true,
+        group: BTreeMap::new(),
     }
 }
 

@@ -45,6 +45,7 @@ pub fn service(id: u64, prefix: &str) -> Service {
         service_norm_secs: 600,
         waiting_norm_secs: 900,
         enabled: true,
+        group: BTreeMap::new(),
     }
 }
 

@@ -37,6 +37,8 @@ pub struct ServiceInput {
     waiting_norm_secs: u32,
     #[serde(default = "enabled")]
     enabled: bool,
+    #[serde(default)]
+    group: BTreeMap<Language, String>,
 }
 
 fn default_numbering() -> NumberRange {
@@ -70,6 +72,7 @@ impl ServiceInput {
             service_norm_secs: self.service_norm_secs,
             waiting_norm_secs: self.waiting_norm_secs,
             enabled: self.enabled,
+            group: self.group,
         }
     }
 }

@@ -6,6 +6,8 @@ mod branches;
 mod config;
 mod customers;
 mod display;
+mod operator;
+mod page;
 mod start;
 mod system;
 mod ticket_page;
@@ -73,6 +75,7 @@ pub fn router(app: Arc<App>) -> Router {
             "/branches/{branch}/categories/{id}",
             axum::routing::put(config::update_category).delete(config::remove_category),
         )
+        .route("/branches/{branch}/me/today", get(operator::today))
         .route("/branches/{branch}/customers", post(customers::save))
         .route(
             "/branches/{branch}/customers/lookup",
@@ -102,6 +105,9 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/openapi.json", get(system::openapi))
         .route("/", get(start::page))
         .route("/t/{token}", get(ticket_page::page))
+        .route("/operator", get(operator::page))
+        .route("/assets/operator.js", get(operator::script))
+        .route("/assets/operator.css", get(operator::style))
         .route("/display/{branch}", get(display::page))
         .route("/assets/display.js", get(display::script))
         .route("/assets/display.css", get(display::style))

@@ -170,6 +170,39 @@ impl Browser {
         );
     }
 
+    /// Clicks the element once it is there and enabled: a page enables a button only when its
+    /// action is possible, after the state it depends on has arrived.
+    pub async fn click(&self, css: &str) {
+        let enabled = format!("{css}:not(:disabled)");
+        self.client
+            .wait()
+            .at_most(BROWSER_WAIT)
+            .for_element(Locator::Css(&enabled))
+            .await
+            .unwrap_or_else(|e| panic!("no enabled {css} to click: {e}"))
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("clicking {css}: {e}; the browser's log: {}", self.log()));
+    }
+
+    /// Types `text` into the input matching `css`, replacing what it held.
+    pub async fn fill(&self, css: &str, text: &str) {
+        let input = self
+            .client
+            .wait()
+            .at_most(BROWSER_WAIT)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no {css} to fill: {e}"));
+        input.clear().await.expect("clearing the input");
+        input.send_keys(text).await.expect("typing");
+    }
+
+    /// Chooses the option with `value` in the select matching `css`.
+    pub async fn choose(&self, css: &str, value: u64) {
+        self.click(&format!("{css} option[value='{value}']")).await;
+    }
+
     /// Runs `js` as the body of a function in the page and returns what it `return`s, as JSON
     /// (`Null` when it returns nothing).
     pub async fn eval(&self, js: &str) -> Value {

@@ -1,0 +1,588 @@
+//! The operator's workstation at `/operator` and its assets, and the operator's own counts for
+//! the day (`GET /api/v1/branches/{branch}/me/today`). The page is a shell in the language of
+//! `?lang=` or the browser; its script (`assets/operator.js`) signs in with the staff API and
+//! follows the branch's event stream. Its texts come as a JSON data block, never as inline script.
+
+use super::page::{asset, escape, language_links, texts};
+use super::tickets::STAFF;
+use crate::app::App;
+use crate::auth::Principal;
+use crate::error::ApiError;
+use crate::extract::Path;
+use crate::i18n::{negotiate, text};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{Html, IntoResponse};
+use jiff::Timestamp;
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use talon_core::{
+    BranchId, DomainError, Entity, Event, EventKind, Language, OperatorId, TicketId, business_day,
+};
+
+const OPERATOR_JS: &str = include_str!("../../assets/operator.js");
+const OPERATOR_CSS: &str = include_str!("../../assets/operator.css");
+/// The English catalogue names every key; the page takes all of those prefixed `op_`.
+const ENGLISH: &str = include_str!("../../locales/en.json");
+/// Events read from the store per query while counting an operator's day.
+const EVENTS_PAGE: u32 = 2000;
+
+/// The ticket events that count towards an operator's day; the rest need not be parsed.
+const COUNTED: &[&str] = &[
+    "ticket_called",
+    "service_started",
+    "service_finished",
+    "ticket_no_show",
+    "ticket_postponed",
+    "ticket_transferred",
+    "ticket_assigned",
+    "ticket_returned",
+    "ticket_cancelled",
+    "ticket_expired",
+];
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    /// ru, en or de instead of the browser's language.
+    lang: Option<String>,
+}
+
+pub async fn page(headers: HeaderMap, Query(query): Query<PageQuery>) -> impl IntoResponse {
+    let browser = negotiate(
+        headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    );
+    let language = super::page::language(query.lang.as_deref(), browser);
+    (
+        [
+            (header::CONTENT_LANGUAGE, language.code()),
+            (header::VARY, "Accept-Language"),
+        ],
+        Html(render(language)),
+    )
+}
+
+pub async fn script() -> impl IntoResponse {
+    asset("text/javascript; charset=utf-8", OPERATOR_JS)
+}
+
+pub async fn style() -> impl IntoResponse {
+    asset("text/css; charset=utf-8", OPERATOR_CSS)
+}
+
+/// Every `op_` key of the catalogue.
+fn keys() -> Vec<String> {
+    let english: HashMap<String, String> = serde_json::from_str(ENGLISH).unwrap_or_default();
+    let mut keys: Vec<String> = english
+        .into_keys()
+        .filter(|k| k.starts_with("op_"))
+        .collect();
+    keys.sort();
+    keys
+}
+
+/// An action button with its shortcut shown on it.
+fn button(language: Language, id: &str, key: char, label: &str, class: &str) -> String {
+    format!(
+        r#"<button id="{id}" type="button" class="{class}" data-key="{key}" aria-keyshortcuts="{key}" disabled><span>{label}</span><kbd>{key}</kbd></button>"#,
+        label = escape(text(language, label)),
+    )
+}
+
+fn render(language: Language) -> String {
+    let t = |key: &str| escape(text(language, key));
+    let links = language_links(&Language::ALL, language, |l| format!("?lang={}", l.code()));
+    let keys = keys();
+    let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+    let presets: String = [5, 10, 15, 30]
+        .iter()
+        .map(|n| {
+            format!(
+                r#"<button type="button" data-minutes="{n}">{}</button>"#,
+                escape(&text(language, "op_minutes").replace("{n}", &n.to_string()))
+            )
+        })
+        .collect();
+    let actions = [
+        button(language, "call-next", 'N', "op_call_next", "primary wide"),
+        button(language, "recall", 'R', "op_recall", ""),
+        button(language, "start", 'S', "op_start", "go"),
+        button(language, "finish", 'F', "op_finish", "go"),
+        button(language, "no-show", 'X', "op_no_show", "warn"),
+        button(language, "postpone", 'P', "op_postpone", ""),
+        button(language, "transfer", 'T', "op_transfer", ""),
+        button(language, "pause", 'Z', "op_pause", "quiet"),
+        button(language, "resume", 'Z', "op_resume", "quiet"),
+        button(language, "close", 'C', "op_close", "quiet"),
+    ]
+    .join("\n");
+    let pause_reasons: String = ["op_pause_break", "op_pause_lunch", "op_pause_paperwork"]
+        .iter()
+        .map(|key| format!(r#"<option value="{}">"#, t(key)))
+        .collect();
+    format!(
+        r#"<!doctype html>
+<html lang="{lang}">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title} · Talon</title>
+<link rel="stylesheet" href="/assets/operator.css">
+{texts}
+<script type="module" src="/assets/operator.js"></script>
+</head>
+<body>
+<header>
+<span class="brand">Talon</span>
+<span id="place"></span>
+<span id="workplace-status" class="badge" hidden></span>
+<span id="offline" class="badge" data-status="offline" hidden>{offline}</span>
+<span class="spacer"></span>
+<span id="who"></span>
+<span id="clock"></span>
+<nav class="languages" aria-label="{language_label}">{links}</nav>
+<button id="logout" type="button" hidden>{logout}</button>
+</header>
+<div id="message" role="status" aria-live="polite" hidden></div>
+<main>
+<section id="login-view" class="panel form-panel" hidden>
+<h1>{title}</h1>
+<form id="login-form">
+<label for="username">{username}</label>
+<input id="username" name="username" autocomplete="username" autocapitalize="none" spellcheck="false" required>
+<label for="password">{password}</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required>
+<button type="submit" class="primary">{sign_in}</button>
+</form>
+</section>
+<section id="workplace-view" class="panel form-panel" hidden>
+<h1>{choose}</h1>
+<form id="workplace-form">
+<div id="branch-field" hidden><label for="branch">{branch}</label>
+<select id="branch"></select></div>
+<label for="workplace">{workplace}</label>
+<select id="workplace" required></select>
+<label for="profile">{profile}</label>
+<select id="profile" required></select>
+<button id="open" type="submit" class="primary">{open}</button>
+</form>
+</section>
+<section id="work-view" hidden>
+<div class="desk">
+<section id="current" class="panel" data-status="none">
+<h2>{current}</h2>
+<div class="current-head"><span id="current-number"></span><span id="current-status"></span><span id="current-service"></span></div>
+<p id="current-empty">{none}</p>
+<div id="current-details" hidden>
+<dl class="times">
+<div><dt>{issued_at}</dt><dd id="issued-at"></dd></div>
+<div><dt>{called_at}</dt><dd id="called-at"></dd></div>
+<div><dt>{started_at}</dt><dd id="started-at"></dd></div>
+<div><dt>{waited}</dt><dd id="waited"></dd></div>
+<div class="timer"><dt id="timer-label"></dt><dd id="timer" data-since=""></dd></div>
+</dl>
+<p class="why"><span class="label">{why}</span> <span id="reason"></span></p>
+</div>
+</section>
+<div id="actions">
+{actions}
+</div>
+</div>
+<aside>
+<section class="panel">
+<h2>{today}</h2>
+<dl id="today">
+<div><dt>{served}</dt><dd data-count="served">0</dd></div>
+<div><dt>{no_shows}</dt><dd data-count="no_show">0</dd></div>
+<div><dt>{transferred}</dt><dd data-count="transferred">0</dd></div>
+<div><dt>{average}</dt><dd data-count="average_service">—</dd></div>
+</dl>
+</section>
+<section class="panel">
+<h2>{queues}</h2>
+<ul id="queues"></ul>
+</section>
+<section class="panel tickets-panel">
+<h2>{tickets} <span id="tickets-count" class="count"></span></h2>
+<ul id="tickets"></ul>
+</section>
+</aside>
+</section>
+</main>
+<dialog id="postpone-dialog">
+<form id="postpone-form">
+<h2>{postpone_title}</h2>
+<label for="postpone-minutes">{postpone_minutes}</label>
+<div class="presets">{presets}</div>
+<input id="postpone-minutes" type="number" min="1" max="1440" step="1" value="10" required autofocus>
+<div class="buttons"><button type="button" class="cancel">{cancel}</button><button id="postpone-confirm" type="submit" class="primary">{postpone}</button></div>
+</form>
+</dialog>
+<dialog id="transfer-dialog">
+<form id="transfer-form">
+<h2>{transfer_title}</h2>
+<label for="transfer-service">{transfer_service}</label>
+<select id="transfer-service" required autofocus></select>
+<label class="check"><input id="transfer-return" type="checkbox"> {transfer_return}</label>
+<div class="buttons"><button type="button" class="cancel">{cancel}</button><button id="transfer-confirm" type="submit" class="primary">{transfer}</button></div>
+</form>
+</dialog>
+<dialog id="pause-dialog">
+<form id="pause-form">
+<h2>{pause_title}</h2>
+<label for="pause-reason">{pause_reason}</label>
+<input id="pause-reason" list="pause-reasons" maxlength="100" required autofocus>
+<datalist id="pause-reasons">{pause_reasons}</datalist>
+<div class="buttons"><button type="button" class="cancel">{cancel}</button><button id="pause-confirm" type="submit" class="primary">{pause}</button></div>
+</form>
+</dialog>
+</body>
+</html>"#,
+        lang = language.code(),
+        texts = texts(language, &keys),
+        title = t("op_title"),
+        offline = t("op_offline"),
+        language_label = t("op_language"),
+        logout = t("op_logout"),
+        username = t("op_username"),
+        password = t("op_password"),
+        sign_in = t("op_sign_in"),
+        choose = t("op_choose"),
+        branch = t("op_branch"),
+        workplace = t("op_workplace"),
+        profile = t("op_profile"),
+        open = t("op_open"),
+        current = t("op_current"),
+        none = t("op_none"),
+        issued_at = t("op_issued_at"),
+        called_at = t("op_called_at"),
+        started_at = t("op_started_at"),
+        waited = t("op_waited"),
+        why = t("op_why"),
+        today = t("op_today"),
+        served = t("op_served"),
+        no_shows = t("op_no_shows"),
+        transferred = t("op_transferred"),
+        average = t("op_average"),
+        queues = t("op_queues"),
+        tickets = t("op_tickets"),
+        postpone_title = t("op_postpone_title"),
+        postpone_minutes = t("op_postpone_minutes"),
+        cancel = t("op_cancel"),
+        postpone = t("op_postpone"),
+        transfer_title = t("op_transfer_title"),
+        transfer_service = t("op_transfer_service"),
+        transfer_return = t("op_transfer_return"),
+        transfer = t("op_transfer"),
+        pause_title = t("op_pause_title"),
+        pause_reason = t("op_pause_reason"),
+        pause = t("op_pause"),
+    )
+}
+
+/// What one operator did today, for their own screen.
+#[derive(Debug, Serialize)]
+pub struct TodayView {
+    /// The branch's business day.
+    day: Date,
+    operator: OperatorId,
+    #[serde(flatten)]
+    counts: OperatorDay,
+}
+
+/// The tickets an operator finished, marked as no-shows and transferred away, and their mean
+/// time from start to finish, counted from the day's events.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct OperatorDay {
+    pub served: u32,
+    pub no_show: u32,
+    pub transferred: u32,
+    /// Rounded to whole seconds; `None` until a service with a start has finished.
+    pub average_service_secs: Option<u64>,
+}
+
+impl OperatorDay {
+    /// Folds `events` in order. A finish, a no-show or a transfer does not name the operator,
+    /// and a ticket's record keeps only its latest caller, so the fold follows who holds each
+    /// ticket at a workplace: the operator of its latest call, until it leaves the workplace.
+    pub fn of<'a>(operator: OperatorId, events: impl IntoIterator<Item = &'a Event>) -> Self {
+        let mut holder: HashMap<TicketId, OperatorId> = HashMap::new();
+        let mut started: HashMap<TicketId, Timestamp> = HashMap::new();
+        let mut day = OperatorDay::default();
+        let (mut service_secs, mut timed) = (0u64, 0u64);
+        for event in events {
+            let Some(ticket) = event.kind.ticket() else {
+                continue;
+            };
+            let mine = holder.get(&ticket) == Some(&operator);
+            match &event.kind {
+                EventKind::TicketCalled { operator: by, .. } => {
+                    holder.insert(ticket, *by);
+                    started.remove(&ticket);
+                    continue;
+                }
+                EventKind::ServiceStarted { .. } => {
+                    started.insert(ticket, event.at);
+                    continue;
+                }
+                EventKind::TicketIssued { .. } | EventKind::TicketRecalled { .. } => continue,
+                EventKind::ServiceFinished { .. } if mine => {
+                    day.served += 1;
+                    if let Some(from) = started.get(&ticket) {
+                        let secs = event.at.duration_since(*from).as_secs();
+                        service_secs += u64::try_from(secs).unwrap_or(0);
+                        timed += 1;
+                    }
+                }
+                EventKind::TicketNoShow { .. } if mine => day.no_show += 1,
+                EventKind::TicketTransferred { .. } | EventKind::TicketAssigned { .. } if mine => {
+                    day.transferred += 1;
+                }
+                _ => {}
+            }
+            // Every other ticket event takes the ticket away from its workplace.
+            holder.remove(&ticket);
+            started.remove(&ticket);
+        }
+        day.average_service_secs = (timed > 0).then(|| (service_secs + timed / 2) / timed);
+        day
+    }
+}
+
+/// `GET /branches/{branch}/me/today`: the caller's counts for the branch's current business
+/// day, from the events of that day's tickets.
+pub async fn today(
+    State(app): State<Arc<App>>,
+    principal: Principal,
+    Path(branch): Path<BranchId>,
+) -> Result<axum::Json<TodayView>, ApiError> {
+    principal.require(STAFF, Some(branch))?;
+    let operator = principal.operator_id()?;
+    let handle = app.branch(branch)?;
+    let now = Timestamp::now();
+    let (day, ids, first, last) = handle
+        .read(move |state| {
+            let day = business_day(now, state.settings()?.time_zone.zone());
+            let of_today: Vec<_> = state.tickets().filter(|t| t.day == day).collect();
+            // Nothing about a ticket happens before it is issued.
+            let first = of_today.iter().map(|t| t.issued_seq).min();
+            let ids: HashSet<TicketId> = of_today.iter().map(|t| t.id).collect();
+            Some((day, ids, first, state.seq()))
+        })
+        .await?
+        .ok_or(DomainError::NotFound(Entity::Branch))?;
+    let mut events = Vec::new();
+    if let Some(first) = first {
+        let mut after = first.saturating_sub(1);
+        while after < last {
+            let page = app.store.events_after(branch, after, EVENTS_PAGE).await?;
+            let Some((seq, _, _)) = page.last() else {
+                break;
+            };
+            after = *seq;
+            for (seq, kind, body) in page {
+                if seq > last || !COUNTED.contains(&kind.as_str()) {
+                    continue;
+                }
+                let event: Event = serde_json::from_str(&body).map_err(|e| {
+                    tracing::error!(%branch, seq, error = %e, "a stored event does not parse");
+                    ApiError::internal()
+                })?;
+                if event.kind.ticket().is_some_and(|t| ids.contains(&t)) {
+                    events.push(event);
+                }
+            }
+        }
+    }
+    Ok(axum::Json(TodayView {
+        day,
+        operator,
+        counts: OperatorDay::of(operator, &events),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use talon_core::{ServiceId, WorkplaceId};
+
+    fn at(secs: i64) -> Timestamp {
+        Timestamp::from_second(1_750_000_000 + secs).expect("a valid instant")
+    }
+
+    fn event(seq: u64, secs: i64, kind: EventKind) -> Event {
+        Event {
+            seq,
+            at: at(secs),
+            kind,
+        }
+    }
+
+    fn called(seq: u64, secs: i64, ticket: u64, operator: u64) -> Event {
+        event(
+            seq,
+            secs,
+            EventKind::TicketCalled {
+                ticket: TicketId(ticket),
+                number: format!("A{ticket:03}"),
+                service: ServiceId(1),
+                workplace: WorkplaceId(operator),
+                operator: OperatorId(operator),
+                reason: talon_core::CallReason::Chosen,
+                ratio: None,
+            },
+        )
+    }
+
+    fn started(seq: u64, secs: i64, ticket: u64) -> Event {
+        event(
+            seq,
+            secs,
+            EventKind::ServiceStarted {
+                ticket: TicketId(ticket),
+                workplace: WorkplaceId(0),
+            },
+        )
+    }
+
+    fn finished(seq: u64, secs: i64, ticket: u64) -> Event {
+        event(
+            seq,
+            secs,
+            EventKind::ServiceFinished {
+                ticket: TicketId(ticket),
+                workplace: WorkplaceId(0),
+            },
+        )
+    }
+
+    fn transferred(seq: u64, secs: i64, ticket: u64) -> Event {
+        event(
+            seq,
+            secs,
+            EventKind::TicketTransferred {
+                ticket: TicketId(ticket),
+                from_service: ServiceId(1),
+                to_service: ServiceId(2),
+                queued_at: at(secs),
+                front: false,
+                return_to: None,
+            },
+        )
+    }
+
+    #[test]
+    fn each_ticket_counts_for_the_operator_who_held_it() {
+        let me = OperatorId(7);
+        let events = [
+            // Served by me in 100 s and in 201 s.
+            called(1, 0, 1, 7),
+            started(2, 10, 1),
+            finished(3, 110, 1),
+            called(4, 120, 2, 7),
+            started(5, 130, 2),
+            finished(6, 331, 2),
+            // A no-show of mine, and one of someone else's.
+            called(7, 400, 3, 7),
+            event(
+                8,
+                460,
+                EventKind::TicketNoShow {
+                    ticket: TicketId(3),
+                    workplace: WorkplaceId(7),
+                },
+            ),
+            called(9, 400, 4, 8),
+            event(
+                10,
+                460,
+                EventKind::TicketNoShow {
+                    ticket: TicketId(4),
+                    workplace: WorkplaceId(8),
+                },
+            ),
+            // Transferred by me, then served by operator 8: my transfer, their service.
+            called(11, 500, 5, 7),
+            transferred(12, 520, 5),
+            called(13, 600, 5, 8),
+            started(14, 610, 5),
+            finished(15, 700, 5),
+            // Postponed by me, then transferred from the queue: not my transfer.
+            called(16, 800, 6, 7),
+            event(
+                17,
+                810,
+                EventKind::TicketPostponed {
+                    ticket: TicketId(6),
+                    until: at(1000),
+                },
+            ),
+            transferred(18, 820, 6),
+        ];
+        assert_eq!(
+            OperatorDay::of(me, &events),
+            OperatorDay {
+                served: 2,
+                no_show: 1,
+                transferred: 1,
+                average_service_secs: Some(151),
+            }
+        );
+        assert_eq!(
+            OperatorDay::of(OperatorId(8), &events),
+            OperatorDay {
+                served: 1,
+                no_show: 1,
+                transferred: 0,
+                average_service_secs: Some(90),
+            }
+        );
+        assert_eq!(OperatorDay::of(me, &[]), OperatorDay::default());
+    }
+
+    #[test]
+    fn every_script_text_is_translated_and_the_block_stays_data() {
+        let keys = keys();
+        assert!(keys.len() > 50, "the page has its texts: {keys:?}");
+        let script_keys = OPERATOR_JS
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .filter(|w| w.starts_with("op_") && !w.ends_with('_'));
+        for key in script_keys {
+            assert!(keys.iter().any(|k| k == key), "{key} is not in en.json");
+        }
+        for family in [
+            "op_status_called",
+            "op_status_serving",
+            "op_wp_open",
+            "op_reason_strict_order",
+            "op_reason_longest_waiting",
+            "op_reason_weighted",
+            "op_reason_urgency",
+            "op_reason_max_wait_exceeded",
+            "op_reason_personal",
+            "op_reason_appointment_due",
+            "op_reason_chosen",
+            "op_error_invalid_credentials",
+        ] {
+            assert!(keys.iter().any(|k| k == family), "{family} is missing");
+        }
+        for language in Language::ALL {
+            let page = render(language);
+            assert_eq!(page.matches("</script>").count(), 2, "no text ends a block");
+            let block = texts(
+                language,
+                &keys.iter().map(String::as_str).collect::<Vec<_>>(),
+            );
+            let json = block
+                .trim_start_matches(r#"<script type="application/json" id="texts">"#)
+                .trim_end_matches("</script>");
+            let texts: HashMap<String, String> = serde_json::from_str(json).expect("JSON");
+            assert_eq!(texts.len(), keys.len());
+            assert!(
+                !page.replace(&block, "").contains("op_"),
+                "every label of the page is translated"
+            );
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! What the server-rendered pages share: HTML escaping, the page's language, the texts a page's
+//! script needs (as a JSON data block, never as executable inline script) and embedded assets.
+
+use crate::i18n::text;
+use axum::http::header;
+use axum::response::IntoResponse;
+use talon_core::Language;
+
+/// HTML-escapes text that comes from configuration, translations or the visitor.
+pub fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// The language asked for by a page's `?lang=`, else `default`.
+pub fn language(asked: Option<&str>, default: Language) -> Language {
+    asked.and_then(Language::parse).unwrap_or(default)
+}
+
+/// `<script type="application/json" id="texts">` with the translations of `keys`: data the
+/// page's script reads, so the page needs no inline executable script.
+pub fn texts(language: Language, keys: &[&str]) -> String {
+    let map: serde_json::Map<String, serde_json::Value> = keys
+        .iter()
+        .map(|key| (key.to_string(), text(language, key).into()))
+        .collect();
+    // `<` never appears raw, so no text can close the block early.
+    let json = serde_json::Value::Object(map)
+        .to_string()
+        .replace('<', "\\u003c");
+    format!(r#"<script type="application/json" id="texts">{json}</script>"#)
+}
+
+/// Links to the page in each of `languages`, the current one marked.
+pub fn language_links(
+    languages: &[Language],
+    current: Language,
+    href: impl Fn(Language) -> String,
+) -> String {
+    languages
+        .iter()
+        .map(|&l| {
+            let current = if l == current {
+                r#" aria-current="true""#
+            } else {
+                ""
+            };
+            format!(
+                r#"<a href="{}" lang="{}"{current}>{}</a>"#,
+                escape(&href(l)),
+                l.code(),
+                escape(text(l, "language_name"))
+            )
+        })
+        .collect()
+}
+
+/// An asset embedded in the binary.
+pub fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn texts_cannot_break_out_of_their_block() {
+        let block = texts(Language::En, &["ticket_title"]);
+        assert!(block.ends_with("</script>"));
+        assert_eq!(block.matches("</script>").count(), 1);
+        assert!(block.contains(r#""ticket_title":"Your ticket""#));
+        assert_eq!(
+            escape(r#"<a href="x">'&'</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
+    }
+}

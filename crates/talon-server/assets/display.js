@@ -4,6 +4,8 @@
 // then the server's recording, or the browser's own speech when the server has no voice.
 // `window.talon.announced` lists what was announced, in order, for tests and diagnostics.
 
+import { chime } from "/assets/chime.js";
+
 const body = document.body;
 const branch = body.dataset.branch;
 const language = document.documentElement.lang;
@@ -135,37 +137,12 @@ async function playNext() {
   talon.queue.shift();
   talon.announced.push(call.number);
   try {
-    await chime();
+    await chime([880, 660]);
     await speak(call);
   } catch (error) {
     console.warn("announcement", error);
   }
   playNext();
-}
-
-function chime() {
-  return new Promise((resolve) => {
-    try {
-      const context = new AudioContext();
-      const now = context.currentTime;
-      [880, 660].forEach((frequency, i) => {
-        const tone = context.createOscillator();
-        const gain = context.createGain();
-        tone.frequency.value = frequency;
-        gain.gain.setValueAtTime(0.2, now + i * 0.35);
-        gain.gain.exponentialRampToValueAtTime(0.001, now + i * 0.35 + 0.3);
-        tone.connect(gain).connect(context.destination);
-        tone.start(now + i * 0.35);
-        tone.stop(now + i * 0.35 + 0.32);
-      });
-      setTimeout(() => {
-        context.close();
-        resolve();
-      }, 750);
-    } catch (error) {
-      resolve();
-    }
-  });
 }
 
 // Plays the server's recording; without one, the browser speaks the text. Bounded in time, so

@@ -31,6 +31,16 @@ pub fn text(language: Language, key: &str) -> &str {
         .map_or(key, String::as_str)
 }
 
+/// An estimated wait in whole minutes, as a visitor reads it: "~ 5 min", or "any moment" for
+/// less than a minute.
+pub fn wait_minutes(language: Language, minutes: u64) -> String {
+    if minutes == 0 {
+        text(language, "ticket_soon").to_string()
+    } else {
+        text(language, "ticket_minutes").replace("{n}", &minutes.to_string())
+    }
+}
+
 /// The first of Talon's languages named in an `Accept-Language` header, English otherwise.
 pub fn negotiate(accept_language: Option<&str>) -> Language {
     accept_language
@@ -70,5 +80,7 @@ mod tests {
         assert_eq!(negotiate(None), Language::En);
         assert_eq!(text(Language::Ru, "running"), "Сервер работает.");
         assert_eq!(text(Language::De, "no-such-key"), "no-such-key");
+        assert_eq!(wait_minutes(Language::En, 0), "any moment");
+        assert_eq!(wait_minutes(Language::Ru, 7), "~ 7 мин");
     }
 }

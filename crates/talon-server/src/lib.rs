@@ -16,6 +16,7 @@ mod identity;
 mod live;
 mod metrics;
 mod printing;
+mod qr;
 mod throttle;
 mod voice;
 mod workers;

@@ -43,10 +43,10 @@ struct Cursor {
 }
 
 /// Counts open streams for `/metrics`.
-struct Subscription(Arc<Metrics>);
+pub struct Subscription(Arc<Metrics>);
 
 impl Subscription {
-    fn new(metrics: Arc<Metrics>) -> Self {
+    pub fn new(metrics: Arc<Metrics>) -> Self {
         metrics.subscriber(1);
         Subscription(metrics)
     }

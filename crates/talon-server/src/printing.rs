@@ -5,10 +5,11 @@
 //! the ticket on screen.
 
 use crate::escpos::{CodePage, PrintedTicket, ticket_bytes};
-use crate::i18n::text;
+use crate::i18n::{text, wait_minutes};
+use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
-use talon_core::Language;
+use talon_core::{BranchState, Language, TicketId};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
@@ -71,10 +72,31 @@ pub struct TicketFacts {
     pub url: String,
 }
 
+impl TicketFacts {
+    /// The facts of ticket `id` as the branch has it now; `url` is its ticket page.
+    pub fn of(state: &BranchState, id: TicketId, url: String, now: Timestamp) -> Option<Self> {
+        let t = state.ticket(id)?;
+        let settings = state.settings()?;
+        let issued = t.created_at.to_zoned(settings.time_zone.zone().clone());
+        Some(TicketFacts {
+            language: t.language,
+            branch: settings.name.clone(),
+            service: state.service(t.service)?.name(t.language).to_string(),
+            number: t.number.clone(),
+            issued: issued
+                .strftime(text(t.language, "datetime_format"))
+                .to_string(),
+            ahead: state.position(t).unwrap_or(0),
+            eta_minutes: state.eta_seconds(t, now).unwrap_or(0).div_ceil(60),
+            url,
+        })
+    }
+}
+
 /// The ticket as ESC/POS for this printer.
 pub fn render(config: &PrinterConfig, facts: &TicketFacts) -> Vec<u8> {
     let t = |key| text(facts.language, key);
-    let eta = t("ticket_minutes").replace("{n}", &facts.eta_minutes.to_string());
+    let eta = wait_minutes(facts.language, facts.eta_minutes);
     let page = match config.code_page {
         PrinterCodePage::Pc866 => CodePage::Pc866,
         PrinterCodePage::Wpc1251 => CodePage::Wpc1251,

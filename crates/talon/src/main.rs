@@ -218,6 +218,22 @@ fn print_demo(url: &str, facts: &talon_server::demo::DemoFacts) {
     }
     println!("  kiosk token:   {}", facts.kiosk_token);
     println!("  display token: {}", facts.display_token);
+    println!("  pages:");
+    println!("    operator workstation {url}/operator");
+    println!(
+        "    kiosk           {url}/kiosk/{b}?token={}",
+        facts.kiosk_token
+    );
+    println!(
+        "    hall display    {url}/display/{b}?token={}",
+        facts.display_token
+    );
+    if let Some(w) = facts.workplaces.first() {
+        println!(
+            "    counter display {url}/display/{b}/workplace/{}?token={}",
+            w.id, facts.display_token
+        );
+    }
     println!("  (kept in the data folder's demo.json; Ctrl-C stops the server)");
 }
 

@@ -1,18 +1,31 @@
-//! The hall display page at `/display/{branch}?token=…` (a display device's token) and its
-//! assets. The page is a shell in the branch's language; its script (`assets/display.js`) reads
-//! the branch's state and follows its event stream. Assets are embedded in the binary.
+//! The hall display at `/display/{branch}?token=…` (a display device's token), the counter
+//! display above one workplace at `/display/{branch}/workplace/{id}?token=…`, and their assets.
+//! The pages are shells in the branch's language; their scripts (`assets/display.js`,
+//! `assets/counter.js`) read the branch's state and follow its event stream. Assets are embedded
+//! in the binary.
 
+use super::page;
 use crate::app::App;
 use crate::i18n::text;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 use std::sync::Arc;
-use talon_core::{BranchId, Language};
+use talon_core::{BranchId, Language, WorkplaceId};
 
 const DISPLAY_JS: &str = include_str!("../../assets/display.js");
 const DISPLAY_CSS: &str = include_str!("../../assets/display.css");
+const COUNTER_JS: &str = include_str!("../../assets/counter.js");
+
+/// What the counter display's script says by itself.
+const COUNTER_TEXTS: &[&str] = &[
+    "counter_idle",
+    "counter_called",
+    "counter_serving",
+    "counter_closed",
+    "counter_paused",
+];
 
 #[derive(Deserialize)]
 pub struct PageQuery {
@@ -20,25 +33,26 @@ pub struct PageQuery {
     lang: Option<String>,
 }
 
-pub async fn page(
-    State(app): State<Arc<App>>,
-    Path(branch): Path<BranchId>,
-    Query(query): Query<PageQuery>,
-) -> Response {
-    let Ok(handle) = app.branch(branch) else {
-        return (StatusCode::NOT_FOUND, "no such branch").into_response();
-    };
+/// The language of a display page: asked for, else the branch's first.
+async fn page_language(app: &App, branch: BranchId, query: &PageQuery) -> Option<Language> {
+    let handle = app.branch(branch).ok()?;
     let default = handle
         .read(|state| state.settings().map(|s| s.default_language()))
         .await
         .ok()
         .flatten()
         .unwrap_or(Language::En);
-    let language = query
-        .lang
-        .as_deref()
-        .and_then(Language::parse)
-        .unwrap_or(default);
+    Some(page::language(query.lang.as_deref(), default))
+}
+
+pub async fn page(
+    State(app): State<Arc<App>>,
+    Path(branch): Path<BranchId>,
+    Query(query): Query<PageQuery>,
+) -> Response {
+    let Some(language) = page_language(&app, branch, &query).await else {
+        return (StatusCode::NOT_FOUND, "no such branch").into_response();
+    };
     let t = |key| text(language, key);
     Html(format!(
         r#"<!doctype html>
@@ -67,20 +81,49 @@ pub async fn page(
     .into_response()
 }
 
+/// The display above one counter: the ticket called there, large.
+pub async fn counter(
+    State(app): State<Arc<App>>,
+    Path((branch, workplace)): Path<(BranchId, WorkplaceId)>,
+    Query(query): Query<PageQuery>,
+) -> Response {
+    let Some(language) = page_language(&app, branch, &query).await else {
+        return (StatusCode::NOT_FOUND, "no such branch").into_response();
+    };
+    if app.branches.workplace_branch(workplace) != Some(branch) {
+        return (StatusCode::NOT_FOUND, "no such workplace").into_response();
+    }
+    Html(format!(
+        r#"<!doctype html>
+<html lang="{lang}">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Talon</title>
+<link rel="stylesheet" href="/assets/display.css">
+{texts}
+<script type="module" src="/assets/counter.js"></script>
+</head>
+<body class="counter" data-branch="{branch}" data-workplace="{workplace}">
+<header><span>{label}</span><span id="workplace"></span></header>
+<main><p id="number"></p><p id="state"></p></main>
+<div id="status" hidden>{offline}</div>
+</body>
+</html>"#,
+        lang = language.code(),
+        texts = page::texts(language, COUNTER_TEXTS),
+        label = text(language, "display_workplace"),
+        offline = text(language, "display_offline"),
+    ))
+    .into_response()
+}
+
 pub async fn script() -> impl IntoResponse {
-    asset("text/javascript; charset=utf-8", DISPLAY_JS)
+    page::asset("text/javascript; charset=utf-8", DISPLAY_JS)
+}
+
+pub async fn counter_script() -> impl IntoResponse {
+    page::asset("text/javascript; charset=utf-8", COUNTER_JS)
 }
 
 pub async fn style() -> impl IntoResponse {
-    asset("text/css; charset=utf-8", DISPLAY_CSS)
-}
-
-fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {
-    (
-        [
-            (header::CONTENT_TYPE, content_type),
-            (header::CACHE_CONTROL, "no-cache"),
-        ],
-        body,
-    )
+    page::asset("text/css; charset=utf-8", DISPLAY_CSS)
 }

@@ -6,6 +6,7 @@ mod branches;
 mod config;
 mod customers;
 mod display;
+mod kiosk;
 mod operator;
 mod page;
 mod start;
@@ -46,6 +47,7 @@ pub fn router(app: Arc<App>) -> Router {
         )
         .route("/branches/{branch}/state", get(branches::state))
         .route("/branches/{branch}/events", get(branches::events))
+        .route("/branches/{branch}/me/today", get(operator::today))
         .route("/branches/{branch}/devices", post(branches::create_device))
         .route("/branches/{branch}/announcement", get(voice::text))
         .route("/branches/{branch}/announcement.wav", get(voice::audio))
@@ -75,7 +77,6 @@ pub fn router(app: Arc<App>) -> Router {
             "/branches/{branch}/categories/{id}",
             axum::routing::put(config::update_category).delete(config::remove_category),
         )
-        .route("/branches/{branch}/me/today", get(operator::today))
         .route("/branches/{branch}/customers", post(customers::save))
         .route(
             "/branches/{branch}/customers/lookup",
@@ -93,6 +94,7 @@ pub fn router(app: Arc<App>) -> Router {
             "/tickets/{key}",
             get(tickets::public_view).delete(tickets::cancel),
         )
+        .route("/tickets/{key}/events", get(ticket_page::events))
         .route("/tickets/{key}/{action}", post(tickets::act))
         .route(
             "/workplaces/{workplace}/call-next",
@@ -105,12 +107,26 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/openapi.json", get(system::openapi))
         .route("/", get(start::page))
         .route("/t/{token}", get(ticket_page::page))
+        .route("/t/{token}/print", get(ticket_page::print))
+        .route("/t/{token}/qr.svg", get(ticket_page::qr_code))
+        .route("/t/{token}/cancel", post(ticket_page::cancel))
+        .route("/kiosk/{branch}", get(kiosk::page))
+        .route("/display/{branch}", get(display::page))
         .route("/operator", get(operator::page))
         .route("/assets/operator.js", get(operator::script))
         .route("/assets/operator.css", get(operator::style))
-        .route("/display/{branch}", get(display::page))
+        .route(
+            "/display/{branch}/workplace/{workplace}",
+            get(display::counter),
+        )
         .route("/assets/display.js", get(display::script))
         .route("/assets/display.css", get(display::style))
+        .route("/assets/counter.js", get(display::counter_script))
+        .route("/assets/chime.js", get(page::chime_script))
+        .route("/assets/kiosk.js", get(kiosk::script))
+        .route("/assets/kiosk.css", get(kiosk::style))
+        .route("/assets/ticket.js", get(ticket_page::script))
+        .route("/assets/ticket.css", get(ticket_page::style))
         .route("/health", get(system::health))
         .route("/metrics", get(system::metrics))
         .fallback(not_found)

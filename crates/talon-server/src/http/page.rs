@@ -58,6 +58,13 @@ pub fn language_links(
         .collect()
 }
 
+const CHIME_JS: &str = include_str!("../../assets/chime.js");
+
+/// The chime the hall display and the ticket page share, an ES module.
+pub async fn chime_script() -> impl IntoResponse {
+    asset("text/javascript; charset=utf-8", CHIME_JS)
+}
+
 /// An asset embedded in the binary.
 pub fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {
     (

@@ -1,47 +1,214 @@
-//! The visitor's ticket page at `/t/{token}`, where the QR code on a ticket leads: number,
-//! status, people ahead, estimated wait and, once called, where to go, in the ticket's language.
-//! It reloads itself every few seconds; nothing on it identifies the visitor.
+//! The visitor's ticket, where the QR code on a ticket leads: the page at `/t/{token}` (number,
+//! status, people ahead, estimated wait and, once called, where to go), its live stream, a
+//! printable layout for the kiosk's browser, the QR code itself, and giving the ticket up.
+//!
+//! The page is complete as served and works without script (a `noscript` refresh, a plain form
+//! to cancel); `assets/ticket.js` then follows `/api/v1/tickets/{token}/events` and updates it
+//! in place, vibrating and chiming when the visitor is called. Nothing on it identifies the
+//! visitor, and it tells the browser to send no referrer, so the link does not leak.
 
-use super::tickets::{by_token, public_request};
+use super::page::{self, escape};
+use super::tickets::{by_token, public_request, ticket_url};
 use crate::app::App;
-use crate::i18n::text;
-use axum::extract::{ConnectInfo, Path, State};
-use axum::http::{StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use crate::branch::BranchHandle;
+use crate::error::ApiError;
+use crate::i18n::{text, wait_minutes};
+use crate::live::Subscription;
+use crate::printing::TicketFacts;
+use crate::qr;
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use futures_util::stream;
+use jiff::Timestamp;
+use serde::Deserialize;
+use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use talon_core::{Language, TicketStatus};
+use std::time::Duration;
+use talon_core::{Language, Ticket, TicketStatus, TicketView};
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
+use tokio::time::Instant;
 
-/// How often the page reloads itself, in seconds.
+/// Without script, the page reloads itself this often, in seconds.
 const REFRESH_SECS: u32 = 10;
+/// A quiet stream sends a comment this often, so proxies and phones keep it open.
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// A ticket's stream reads the branch at most this often: a busy branch changes every few
+/// milliseconds, and a phone needs no more than a couple of updates a second.
+const MIN_READ_INTERVAL: Duration = Duration::from_millis(500);
+
+const TICKET_JS: &str = include_str!("../../assets/ticket.js");
+const TICKET_CSS: &str = include_str!("../../assets/ticket.css");
+
+/// What the page's script needs to say by itself.
+const SCRIPT_TEXTS: &[&str] = &[
+    "ticket_ahead",
+    "ticket_eta",
+    "ticket_minutes",
+    "ticket_soon",
+    "ticket_called_title",
+    "display_offline",
+    "status_waiting",
+    "status_postponed",
+    "status_called",
+    "status_serving",
+    "status_done",
+    "status_no_show",
+    "status_cancelled",
+    "status_expired",
+];
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    /// ru, en or de instead of the ticket's language.
+    lang: Option<String>,
+    /// Set after a cancel that the branch refused.
+    cancel: Option<String>,
+}
+
+/// A ticket as the page shows it, with what the page needs around it.
+struct Found {
+    view: TicketView,
+    languages: Vec<Language>,
+    /// The branch's latest event the view includes.
+    seq: u64,
+}
+
+/// The ticket behind `token` as it is now; not found for a malformed or unknown token.
+async fn find(app: &App, token: &str) -> Result<(BranchHandle, Ticket), ApiError> {
+    let (branch, stored) = by_token(app, token).await?;
+    Ok((app.branch(branch)?, stored))
+}
+
+/// A visitor's request for the ticket behind `token`: counted against the address's limit,
+/// and answered with the not-found page for a token that leads nowhere.
+async fn visitor_ticket(
+    app: &App,
+    peer: SocketAddr,
+    token: &str,
+) -> Result<(BranchHandle, Ticket), Response> {
+    public_request(app, peer).map_err(IntoResponse::into_response)?;
+    find(app, token).await.map_err(|_| not_found())
+}
+
+async fn current(handle: &BranchHandle, stored: Ticket) -> Result<Found, ApiError> {
+    let now = Timestamp::now();
+    handle
+        .read(move |state| {
+            let ticket = state.ticket(stored.id).unwrap_or(&stored);
+            Found {
+                view: state.ticket_view(ticket, now),
+                languages: state
+                    .settings()
+                    .map(|s| s.languages.clone())
+                    .unwrap_or_default(),
+                seq: state.seq(),
+            }
+        })
+        .await
+}
 
 pub async fn page(
     State(app): State<Arc<App>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path(token): Path<String>,
+    Query(query): Query<PageQuery>,
 ) -> Response {
-    if let Err(limited) = public_request(&app, peer) {
-        return limited.into_response();
-    }
-    let Ok((branch, stored)) = by_token(&app, &token).await else {
+    let (handle, stored) = match visitor_ticket(&app, peer, &token).await {
+        Ok(found) => found,
+        Err(refused) => return refused,
+    };
+    let Ok(found) = current(&handle, stored).await else {
         return not_found();
     };
-    let Ok(handle) = app.branch(branch) else {
-        return not_found();
-    };
-    let now = jiff::Timestamp::now();
-    let view = handle
-        .read(move |state| {
-            let ticket = state.ticket(stored.id).unwrap_or(&stored);
-            state.ticket_view(ticket, now)
-        })
-        .await;
-    let Ok(view) = view else {
-        return not_found();
-    };
-    let language = view.language;
+    let view = &found.view;
+    let language = page::language(query.lang.as_deref(), view.language);
     let t = |key| text(language, key);
-    let status = match view.status {
+    let status = status_text(language, view);
+    let queue = match (view.position, view.eta_seconds) {
+        (Some(ahead), Some(eta)) => format!(
+            r#"<dl id="queue"><dt>{}</dt><dd id="ahead">{ahead}</dd><dt>{}</dt><dd id="eta">{}</dd></dl>"#,
+            t("ticket_ahead"),
+            t("ticket_eta"),
+            escape(&wait_minutes(language, eta.div_ceil(60))),
+        ),
+        _ => {
+            r#"<dl id="queue" hidden><dt></dt><dd id="ahead"></dd><dt></dt><dd id="eta"></dd></dl>"#
+                .to_string()
+        }
+    };
+    let failed = if query.cancel.is_some() {
+        format!(
+            r#"<p class="error" role="alert">{}</p>"#,
+            t("ticket_cancel_failed")
+        )
+    } else {
+        String::new()
+    };
+    let cancel = format!(
+        r#"<details id="cancel"{hidden}><summary>{cancel}</summary><p>{confirm}</p>
+<form method="post" action="/t/{token}/cancel{lang_query}"><button type="submit">{yes}</button></form></details>"#,
+        hidden = if view.status.is_queued() {
+            ""
+        } else {
+            " hidden"
+        },
+        cancel = t("ticket_cancel"),
+        confirm = t("ticket_cancel_confirm"),
+        yes = t("ticket_cancel_yes"),
+        lang_query = lang_query(&query),
+    );
+    let links = page::language_links(&found.languages, language, |l| {
+        format!("/t/{token}?lang={}", l.code())
+    });
+    let body = format!(
+        r#"<nav class="languages">{links}</nav>
+<main data-token="{token}" data-status="{status_code}">
+<h1>{title}</h1>
+<p class="service">{service}</p>
+<p class="number" id="number">{number}</p>
+<p class="status" id="status" role="status">{status}</p>
+{queue}
+{failed}
+{cancel}
+<p class="offline" id="offline" hidden>{offline}</p>
+</main>"#,
+        status_code = view.status.as_str(),
+        title = t("ticket_title"),
+        service = escape(&view.service_name),
+        number = escape(&view.number),
+        status = escape(&status),
+        offline = t("display_offline"),
+    );
+    let head = format!(
+        r#"<noscript><meta http-equiv="refresh" content="{REFRESH_SECS}"></noscript>
+{}
+<script type="module" src="/assets/ticket.js"></script>"#,
+        page::texts(language, SCRIPT_TEXTS)
+    );
+    (
+        [(header::CACHE_CONTROL, "no-store")],
+        document(language, t("ticket_title"), "", &head, &body),
+    )
+        .into_response()
+}
+
+/// `?lang=…` when the visitor chose a language, so the page stays in it after the form.
+fn lang_query(query: &PageQuery) -> String {
+    query
+        .lang
+        .as_deref()
+        .and_then(Language::parse)
+        .map(|l| format!("?lang={}", l.code()))
+        .unwrap_or_default()
+}
+
+/// The status as a sentence in `language`.
+fn status_text(language: Language, view: &TicketView) -> String {
+    let t = |key| text(language, key);
+    match view.status {
         TicketStatus::Waiting => t("status_waiting").to_string(),
         TicketStatus::Postponed => t("status_postponed").to_string(),
         TicketStatus::Called => {
@@ -52,34 +219,212 @@ pub async fn page(
         TicketStatus::NoShow => t("status_no_show").to_string(),
         TicketStatus::Cancelled => t("status_cancelled").to_string(),
         TicketStatus::Expired => t("status_expired").to_string(),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct PrintQuery {
+    /// 58 or 80 mm paper; 80 unless asked.
+    paper: Option<u32>,
+}
+
+/// The ticket laid out for a thermal receipt printer driven by the kiosk's browser.
+pub async fn print(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(token): Path<String>,
+    Query(query): Query<PrintQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let (handle, stored) = match visitor_ticket(&app, peer, &token).await {
+        Ok(found) => found,
+        Err(refused) => return refused,
     };
-    let queue = match (view.position, view.eta_seconds) {
-        (Some(ahead), Some(eta)) => format!(
-            "<p>{}: <b>{ahead}</b></p><p>{}: <b>{}</b></p>",
-            t("ticket_ahead"),
-            t("ticket_eta"),
-            escape(&t("ticket_minutes").replace("{n}", &eta.div_ceil(60).to_string())),
-        ),
-        _ => String::new(),
+    let paper = match query.paper {
+        None => 80,
+        Some(mm @ (58 | 80)) => mm,
+        Some(_) => {
+            return ApiError::invalid("paper is 58 or 80 mm").into_response();
+        }
     };
-    let called = matches!(view.status, TicketStatus::Called);
+    let url = ticket_url(&app, &headers, &token);
+    let id = stored.id;
+    let facts = handle
+        .read(move |state| TicketFacts::of(state, id, url, Timestamp::now()))
+        .await;
+    let Ok(Some(facts)) = facts else {
+        return not_found();
+    };
+    let t = |key| text(facts.language, key);
+    let eta = wait_minutes(facts.language, facts.eta_minutes);
     let body = format!(
-        r#"<p class="service">{service}</p>
+        r#"<main class="receipt">
+<p class="branch">{branch}</p>
+<p class="service">{service}</p>
 <p class="number">{number}</p>
-<p class="status{called}">{status}</p>
-{queue}"#,
-        service = escape(&view.service_name),
-        number = escape(&view.number),
-        called = if called { " called" } else { "" },
-        status = escape(&status),
+<p>{issued_label}: {issued}</p>
+<p>{ahead_label}: <b>{ahead}</b></p>
+<p>{eta_label}: <b>{eta}</b></p>
+<div class="qr">{qr}</div>
+<p class="footer">{footer}</p>
+</main>"#,
+        branch = escape(&facts.branch),
+        service = escape(&facts.service),
+        number = escape(&facts.number),
+        issued_label = t("ticket_issued"),
+        issued = escape(&facts.issued),
+        ahead_label = t("ticket_ahead"),
+        ahead = facts.ahead,
+        eta_label = t("ticket_eta"),
+        eta = escape(&eta),
+        qr = qr::svg(&facts.url).unwrap_or_default(),
+        footer = t("ticket_footer"),
     );
-    document(language, t("ticket_title"), &body, true).into_response()
+    let class = format!("print paper-{paper}");
+    (
+        [(header::CACHE_CONTROL, "no-store")],
+        document(facts.language, &facts.number, &class, "", &body),
+    )
+        .into_response()
+}
+
+/// The QR code of the ticket's page, as SVG.
+pub async fn qr_code(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(refused) = visitor_ticket(&app, peer, &token).await {
+        return refused;
+    }
+    match qr::svg(&ticket_url(&app, &headers, &token)) {
+        Some(svg) => (
+            [
+                (header::CONTENT_TYPE, "image/svg+xml"),
+                (header::CACHE_CONTROL, "private, max-age=86400"),
+            ],
+            svg,
+        )
+            .into_response(),
+        None => ApiError::internal().into_response(),
+    }
+}
+
+/// The page's cancel form: gives the ticket up and shows the page again.
+pub async fn cancel(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(token): Path<String>,
+    Query(query): Query<PageQuery>,
+) -> Response {
+    let (handle, stored) = match visitor_ticket(&app, peer, &token).await {
+        Ok(found) => found,
+        Err(refused) => return refused,
+    };
+    let cancelled = handle
+        .execute(talon_core::Command::Cancel { ticket: stored.id }, |_, _| ())
+        .await;
+    let lang = lang_query(&query);
+    let to = match cancelled {
+        Ok(()) => format!("/t/{token}{lang}"),
+        Err(_) if lang.is_empty() => format!("/t/{token}?cancel=failed"),
+        Err(_) => format!("/t/{token}{lang}&cancel=failed"),
+    };
+    Redirect::to(&to).into_response()
+}
+
+/// `GET /api/v1/tickets/{token}/events`: the ticket's view as SSE `ticket` events, the current
+/// one first, then each time it changes; the stream ends after a final status. Each event's id
+/// is the branch's latest event the view includes.
+pub async fn events(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(token): Path<String>,
+) -> Result<Response, ApiError> {
+    public_request(&app, peer)?;
+    let (handle, stored) = find(&app, &token).await?;
+    // Subscribe before the first read, so no change in between is missed.
+    let live = handle.subscribe();
+    let watch = Watch {
+        _subscription: Subscription::new(app.metrics.clone()),
+        handle,
+        stored,
+        live,
+        last: None,
+        read_at: None,
+        finished: false,
+    };
+    let frames = stream::unfold(watch, |mut watch| async move {
+        let frame = watch.next().await?;
+        Some((Ok::<_, Infallible>(frame), watch))
+    });
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/event-stream"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        Body::from_stream(frames),
+    )
+        .into_response())
+}
+
+struct Watch {
+    _subscription: Subscription,
+    handle: BranchHandle,
+    stored: Ticket,
+    live: tokio::sync::broadcast::Receiver<crate::branch::LiveEvent>,
+    last: Option<TicketView>,
+    read_at: Option<Instant>,
+    finished: bool,
+}
+
+impl Watch {
+    async fn next(&mut self) -> Option<Bytes> {
+        loop {
+            if self.finished {
+                return None;
+            }
+            if self.last.is_some() {
+                match tokio::time::timeout(KEEP_ALIVE, self.live.recv()).await {
+                    Err(_) => return Some(Bytes::from_static(b":\n\n")),
+                    Ok(Err(RecvError::Closed)) => return None,
+                    // An event, or so many that some were dropped: either way, read again.
+                    Ok(Ok(_) | Err(RecvError::Lagged(_))) => {}
+                }
+                if let Some(at) = self.read_at {
+                    tokio::time::sleep_until(at + MIN_READ_INTERVAL).await;
+                }
+                self.drain();
+            }
+            self.read_at = Some(Instant::now());
+            let found = current(&self.handle, self.stored.clone()).await.ok()?;
+            if self.last.as_ref() != Some(&found.view) {
+                self.finished = found.view.status.is_final();
+                let frame = serde_json::to_string(&found.view).ok()?;
+                self.last = Some(found.view);
+                return Some(Bytes::from(format!(
+                    "id: {}\nevent: ticket\ndata: {frame}\n\n",
+                    found.seq
+                )));
+            }
+        }
+    }
+
+    /// Skips the events already waiting: the next read sees all of them.
+    fn drain(&mut self) {
+        loop {
+            match self.live.try_recv() {
+                Ok(_) | Err(TryRecvError::Lagged(_)) => {}
+                Err(TryRecvError::Empty | TryRecvError::Closed) => return,
+            }
+        }
+    }
 }
 
 fn not_found() -> Response {
-    let language = Language::En;
     let body = format!(
-        "<p class=\"status\">{} · {} · {}</p>",
+        r#"<main><p class="status">{} · {} · {}</p></main>"#,
         text(Language::Ru, "ticket_not_found"),
         text(Language::En, "ticket_not_found"),
         text(Language::De, "ticket_not_found")
@@ -87,43 +432,39 @@ fn not_found() -> Response {
     (
         StatusCode::NOT_FOUND,
         [(header::CACHE_CONTROL, "no-store")],
-        document(language, text(language, "ticket_not_found"), &body, false),
+        document(
+            Language::En,
+            text(Language::En, "ticket_not_found"),
+            "",
+            "",
+            &body,
+        ),
     )
         .into_response()
 }
 
-fn document(language: Language, title: &str, body: &str, refresh: bool) -> Html<String> {
-    let refresh = if refresh {
-        format!(r#"<meta http-equiv="refresh" content="{REFRESH_SECS}">"#)
-    } else {
-        String::new()
-    };
+fn document(language: Language, title: &str, class: &str, head: &str, body: &str) -> Html<String> {
     Html(format!(
         r#"<!doctype html>
 <html lang="{lang}">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">{refresh}
+<meta name="referrer" content="no-referrer">
 <title>Talon — {title}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; margin: 0; padding: 2rem 1rem; text-align: center;
-  background: #f4f7fa; color: #0b3954; }}
-.number {{ font-size: 5rem; font-weight: 700; margin: .5rem 0; letter-spacing: .05em; }}
-.service {{ font-size: 1.3rem; margin: 0; }}
-.status {{ font-size: 1.4rem; }}
-.called {{ background: #0b3954; color: #fff; padding: 1rem; border-radius: .5rem; }}
-</style></head>
-<body><main><h1>{title}</h1>
+<link rel="stylesheet" href="/assets/ticket.css">
+{head}
+</head>
+<body class="{class}">
 {body}
-</main></body></html>"#,
+</body></html>"#,
         lang = language.code(),
         title = escape(title),
     ))
 }
 
-/// HTML-escapes text that comes from configuration or translations.
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+pub async fn script() -> impl IntoResponse {
+    page::asset("text/javascript; charset=utf-8", TICKET_JS)
+}
+
+pub async fn style() -> impl IntoResponse {
+    page::asset("text/css; charset=utf-8", TICKET_CSS)
 }

@@ -149,28 +149,9 @@ pub async fn issue(
         .await?
         .ok_or_else(ApiError::internal)?;
     if let Some(printer) = &principal.printer {
-        let url = format!("{}/t/{token}", public_url(&app, &headers));
-        let (number, ahead, eta) = (
-            ticket.number.clone(),
-            ticket.position.unwrap_or(0),
-            ticket.eta_seconds.unwrap_or(0),
-        );
+        let url = ticket_url(&app, &headers, &token);
         let facts = handle
-            .read(move |state| {
-                let t = state.ticket(id)?;
-                let settings = state.settings()?;
-                let issued = t.created_at.to_zoned(settings.time_zone.zone().clone());
-                Some(TicketFacts {
-                    language: t.language,
-                    branch: settings.name.clone(),
-                    service: state.service(t.service)?.name(t.language).to_string(),
-                    number,
-                    issued: issued.strftime("%d.%m.%Y %H:%M").to_string(),
-                    ahead,
-                    eta_minutes: eta.div_ceil(60),
-                    url,
-                })
-            })
+            .read(move |state| TicketFacts::of(state, id, url, Timestamp::now()))
             .await?;
         ticket.printed = match facts {
             Some(facts) => Some(printing::send(printer, &printing::render(printer, &facts)).await),
@@ -181,15 +162,17 @@ pub async fn issue(
     Ok((StatusCode::CREATED, axum::Json(ticket)))
 }
 
-/// Where visitors reach Talon: the configured public URL, else the host this request came to.
-fn public_url(app: &App, headers: &HeaderMap) -> String {
-    app.public_url.clone().unwrap_or_else(|| {
+/// The visitor's ticket page: under the configured public URL, else the host this request came
+/// to.
+pub fn ticket_url(app: &App, headers: &HeaderMap, token: &str) -> String {
+    let base = app.public_url.clone().unwrap_or_else(|| {
         let host = headers
             .get(axum::http::header::HOST)
             .and_then(|h| h.to_str().ok())
             .unwrap_or("localhost");
         format!("http://{host}")
-    })
+    });
+    format!("{base}/t/{token}")
 }
 
 /// Tickets not yet finished: the queues and those at workplaces.

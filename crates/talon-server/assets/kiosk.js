@@ -1,0 +1,294 @@
+// The touch kiosk: the branch's services as large buttons (a group opens its own screen),
+// closed ones greyed with today's hours, then the ticket on screen with its QR code. A kiosk
+// with a network printer has its ticket printed by the server (the answer says whether it was);
+// a kiosk without one prints the ticket's printable page through the browser (a kiosk browser
+// runs with silent printing), unless its address says `print=off`. The kiosk goes back to the
+// start by itself, in its default language.
+//
+// `window.talon` records the issued tickets and browser prints, for tests and diagnostics.
+
+const body = document.body;
+const branch = body.dataset.branch;
+const defaultLanguage = body.dataset.defaultLang;
+const language = document.documentElement.lang;
+const params = new URLSearchParams(location.search);
+const token = params.get("token") || "";
+const paper = params.get("paper") === "58" ? "58" : "80";
+const browserPrinting = params.get("print") !== "off";
+const texts = JSON.parse(document.getElementById("texts").textContent);
+const api = `/api/v1/branches/${branch}`;
+const screen = document.getElementById("screen");
+
+// How long the ticket stays on screen, and how long a group's screen waits for a touch.
+const TICKET_MS = 20000;
+const IDLE_MS = 30000;
+const REFRESH_MS = 30000;
+
+const talon = { issued: [], printed: [] };
+window.talon = talon;
+
+let queues = [];
+let idleTimer = null;
+let busy = false;
+
+function text(key, values = {}) {
+  let result = texts[key] || key;
+  for (const [name, value] of Object.entries(values)) result = result.replace(`{${name}}`, value);
+  return result;
+}
+
+function waitText(seconds) {
+  const minutes = Math.ceil((seconds || 0) / 60);
+  return minutes === 0 ? text("ticket_soon") : text("ticket_minutes", { n: minutes });
+}
+
+function localName(names) {
+  return names[language] || names[defaultLanguage] || Object.values(names)[0] || "";
+}
+
+function element(tag, className, content) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (content !== undefined) node.textContent = content;
+  return node;
+}
+
+async function loadState() {
+  const response = await fetch(`${api}/state`, { headers: { Authorization: `Bearer ${token}` } });
+  if (!response.ok) throw new Error(`state: ${response.status}`);
+  const state = await response.json();
+  document.getElementById("branch").textContent = state.name;
+  queues = state.queues.filter((q) => q.enabled);
+}
+
+// Back to the first screen, in the kiosk's default language and text size.
+function restart() {
+  setLarger(false);
+  if (language !== defaultLanguage) {
+    switchLanguage(defaultLanguage);
+    return;
+  }
+  showStart();
+}
+
+function switchLanguage(code) {
+  const next = new URLSearchParams(location.search);
+  next.set("lang", code);
+  location.search = next.toString();
+}
+
+function schedule(ms, action) {
+  clearTimeout(idleTimer);
+  idleTimer = setTimeout(action, ms);
+}
+
+function hoursText(queue) {
+  if (!queue.hours_today) return "";
+  if (queue.hours_today.length === 0) return text("kiosk_closed_today");
+  return text("kiosk_hours", { hours: queue.hours_today.join(", ").replaceAll("-", "–") });
+}
+
+function serviceButton(queue) {
+  const button = element("button", "service");
+  button.type = "button";
+  button.dataset.service = queue.service;
+  const prefix = element("span", "prefix", queue.prefix);
+  const name = element("span", "name", localName(queue.names));
+  button.append(prefix, name);
+  if (!queue.open) {
+    button.disabled = true;
+    button.classList.add("closed");
+    // Today's hours stay on one line; "closed" goes first unless there are none today.
+    const note = element("span", "note");
+    const hours = element("span", "hours", hoursText(queue));
+    if (queue.hours_today && queue.hours_today.length === 0) note.append(hours);
+    else if (queue.hours_today) note.append(`${text("kiosk_closed")} · `, hours);
+    else note.textContent = text("kiosk_closed");
+    button.append(note);
+  } else if (queue.full) {
+    button.disabled = true;
+    button.classList.add("closed");
+    button.append(element("span", "note", text("kiosk_full")));
+  } else {
+    button.append(element("span", "note", text("kiosk_waiting", { n: queue.waiting })));
+    button.addEventListener("click", () => issue(queue));
+  }
+  return button;
+}
+
+function showStart() {
+  clearTimeout(idleTimer);
+  const title = element("h1", "", text("kiosk_choose"));
+  const grid = element("div", "grid");
+  const groups = new Map();
+  for (const queue of queues) {
+    const group = queue.group ? localName(queue.group) : "";
+    if (!group) {
+      grid.append(serviceButton(queue));
+      continue;
+    }
+    if (!groups.has(group)) {
+      groups.set(group, []);
+      const button = element("button", "group");
+      button.type = "button";
+      button.dataset.group = group;
+      button.append(element("span", "name", group), element("span", "note", "›"));
+      button.addEventListener("click", () => showGroup(group, groups.get(group)));
+      grid.append(button);
+    }
+    groups.get(group).push(queue);
+  }
+  screen.replaceChildren(title, grid);
+  if (language !== defaultLanguage) schedule(IDLE_MS, restart);
+}
+
+function showGroup(name, members) {
+  const back = element("button", "back", `‹ ${text("kiosk_back")}`);
+  back.type = "button";
+  back.addEventListener("click", showStart);
+  const title = element("h1", "", name);
+  const grid = element("div", "grid");
+  grid.append(...members.map(serviceButton));
+  screen.replaceChildren(back, title, grid);
+  schedule(IDLE_MS, restart);
+}
+
+async function issue(queue) {
+  if (busy) return;
+  busy = true;
+  clearTimeout(idleTimer);
+  try {
+    const response = await fetch(`${api}/tickets`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ service: queue.service, language }),
+    });
+    const answer = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      showError(answer.error && answer.error.code);
+      return;
+    }
+    talon.issued.push({ number: answer.number, token: answer.token });
+    showTicket(queue, answer);
+    if (answer.printed === undefined && browserPrinting) printInBrowser(answer.token);
+  } catch (error) {
+    console.warn("issue", error);
+    showError(null);
+  } finally {
+    busy = false;
+  }
+}
+
+function showTicket(queue, ticket) {
+  const card = element("section", "ticket");
+  card.append(
+    element("p", "label", text("ticket_title")),
+    element("p", "service-name", localName(queue.names)),
+    element("p", "number", ticket.number),
+  );
+  const facts = element("dl");
+  facts.append(
+    element("dt", "", text("ticket_ahead")),
+    element("dd", "ahead", String(ticket.position ?? 0)),
+    element("dt", "", text("ticket_eta")),
+    element("dd", "eta", waitText(ticket.eta_seconds)),
+  );
+  const qr = element("figure", "qr");
+  const image = document.createElement("img");
+  image.src = `/t/${ticket.token}/qr.svg`;
+  image.alt = "";
+  qr.append(image, element("figcaption", "", text("kiosk_scan")));
+  const printed =
+    ticket.printed === true ? text("kiosk_printed") : ticket.printed === false ? text("kiosk_not_printed") : "";
+  const done = element("button", "done", text("kiosk_done"));
+  done.type = "button";
+  done.addEventListener("click", restart);
+  const side = element("div", "side");
+  side.append(facts);
+  if (printed) side.append(element("p", ticket.printed ? "printed" : "printed failed", printed));
+  side.append(done);
+  const row = element("div", "row");
+  row.append(side, qr);
+  card.append(row);
+  screen.replaceChildren(card);
+  schedule(TICKET_MS, restart);
+}
+
+// The ticket's printable page in an invisible frame, printed when it has loaded.
+function printInBrowser(ticketToken) {
+  const old = document.getElementById("print-frame");
+  if (old) old.remove();
+  const frame = document.createElement("iframe");
+  frame.id = "print-frame";
+  frame.title = "print";
+  frame.addEventListener("load", () => {
+    try {
+      frame.contentWindow.print();
+      talon.printed.push(ticketToken);
+    } catch (error) {
+      console.warn("print", error);
+    }
+  });
+  frame.src = `/t/${ticketToken}/print?paper=${paper}`;
+  document.body.append(frame);
+}
+
+function showError(code) {
+  const message = element("p", "error", text(code && texts[`error_${code}`] ? `error_${code}` : "kiosk_error"));
+  message.setAttribute("role", "alert");
+  const done = element("button", "done", text("kiosk_done"));
+  done.type = "button";
+  done.addEventListener("click", refreshAndRestart);
+  screen.replaceChildren(message, done);
+  schedule(8000, refreshAndRestart);
+}
+
+async function refreshAndRestart() {
+  try {
+    await loadState();
+  } catch (error) {
+    console.warn(error);
+  }
+  restart();
+}
+
+// Opening hours and waiting counts change; the first screen follows them.
+async function refresh() {
+  try {
+    await loadState();
+    document.getElementById("status").hidden = true;
+    if (!screen.querySelector(".ticket, .error, .back")) showStart();
+  } catch (error) {
+    document.getElementById("status").hidden = false;
+  }
+}
+
+// Larger text for visitors who need it, until the kiosk returns to its first screen.
+function setLarger(on) {
+  body.classList.toggle("larger", on);
+  document.getElementById("larger").setAttribute("aria-pressed", String(on));
+  if (on) schedule(IDLE_MS, restart);
+}
+
+async function start() {
+  document.getElementById("larger").addEventListener("click", () => {
+    setLarger(!body.classList.contains("larger"));
+  });
+  for (const button of document.querySelectorAll("#languages button[data-lang]")) {
+    button.addEventListener("click", () => switchLanguage(button.dataset.lang));
+  }
+  for (;;) {
+    try {
+      await loadState();
+      break;
+    } catch (error) {
+      document.getElementById("status").hidden = false;
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+    }
+  }
+  document.getElementById("status").hidden = true;
+  showStart();
+  setInterval(refresh, REFRESH_MS);
+}
+
+start();

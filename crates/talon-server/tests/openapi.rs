@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 use std::sync::Arc;
-use talon_server::{App, IdentityKey, Options, Voice};
+use talon_server::{App, IdentityKey, Options, Retention, Security, Voice};
 use talon_store::{Durability, Store};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -18,11 +18,18 @@ async fn spawn() -> (std::net::SocketAddr, tempfile::TempDir) {
         crm: None,
         voice: Voice::new("espeak-ng".to_string()),
         public_url: None,
+        security: Security::default(),
+        retention: Retention::default(),
     };
     let app: Arc<App> = App::load(store, options).await.expect("app");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
-    tokio::spawn(talon_server::serve(app, listener, std::future::pending()));
+    tokio::spawn(talon_server::serve(
+        app,
+        listener,
+        None,
+        std::future::pending(),
+    ));
     (addr, dir)
 }
 

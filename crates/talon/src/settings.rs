@@ -5,7 +5,7 @@
 use clap::Args;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
-use talon_server::{Crm, IdentityKey, Options, Voice};
+use talon_server::{Crm, IdentityKey, Options, Retention, Security, Tls, Voice};
 use talon_store::Durability;
 
 const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -25,6 +25,12 @@ pub struct ServerArgs {
     /// A TOML file with `listen`, `data_dir` and `durability`.
     #[arg(long, env = "TALON_CONFIG")]
     pub config: Option<PathBuf>,
+    /// Serve HTTPS with this PEM certificate chain (with --tls-key).
+    #[arg(long, env = "TALON_TLS_CERT")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, env = "TALON_TLS_KEY")]
+    pub tls_key: Option<PathBuf>,
 }
 
 #[derive(Deserialize, Default)]
@@ -38,6 +44,12 @@ struct FileSettings {
     crm_timeout_ms: Option<u64>,
     tts_command: Option<String>,
     public_url: Option<String>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    hsts: Option<bool>,
+    request_timeout_ms: Option<u64>,
+    retain_customers_days: Option<u32>,
+    retain_ticket_links_days: Option<u32>,
 }
 
 /// How long a CRM lookup may take before the visitor is served without a category.
@@ -55,6 +67,14 @@ pub struct Settings {
     tts_command: String,
     /// Where visitors reach Talon, for the links printed on tickets.
     public_url: Option<String>,
+    /// The PEM certificate chain and key of HTTPS, if Talon serves it itself.
+    tls: Option<(PathBuf, PathBuf)>,
+    /// Send HSTS even without TLS of Talon's own: a TLS proxy is in front of it.
+    hsts: bool,
+    /// How long a request may take to arrive and to be answered.
+    request_timeout: std::time::Duration,
+    /// How long personal data is kept.
+    retention: Retention,
 }
 
 impl Settings {
@@ -75,7 +95,48 @@ impl Settings {
             "normal" => Durability::Normal,
             other => return Err(format!("durability is full or normal, not {other:?}")),
         };
+        let tls = match (
+            args.tls_cert.clone().or(file.tls_cert),
+            args.tls_key.clone().or(file.tls_key),
+        ) {
+            (Some(cert), Some(key)) => Some((cert, key)),
+            (None, None) => None,
+            _ => {
+                return Err(
+                    "TLS needs both a certificate and its key (--tls-cert, --tls-key)".into(),
+                );
+            }
+        };
+        let hsts = match std::env::var("TALON_HSTS").ok() {
+            Some(v) => match v.as_str() {
+                "true" | "1" => true,
+                "false" | "0" => false,
+                _ => return Err(format!("TALON_HSTS is true or false, not {v:?}")),
+            },
+            None => file.hsts.unwrap_or(false),
+        };
+        let request_timeout = milliseconds("TALON_REQUEST_TIMEOUT_MS")?
+            .or(file.request_timeout_ms)
+            .map_or(Security::default().request_timeout, |ms| {
+                std::time::Duration::from_millis(ms)
+            });
+        if request_timeout.is_zero() {
+            return Err("the request timeout must be longer than 0 ms".into());
+        }
+        let defaults = Retention::default();
+        let retention = Retention {
+            customer_days: days("TALON_RETAIN_CUSTOMERS_DAYS")?
+                .or(file.retain_customers_days)
+                .unwrap_or(defaults.customer_days),
+            ticket_link_days: days("TALON_RETAIN_TICKET_LINKS_DAYS")?
+                .or(file.retain_ticket_links_days)
+                .unwrap_or(defaults.ticket_link_days),
+        };
         Ok(Settings {
+            tls,
+            hsts,
+            request_timeout,
+            retention,
             listen: args
                 .listen
                 .clone()
@@ -100,13 +161,7 @@ impl Settings {
                 .or(file.tts_command)
                 .unwrap_or_else(|| "espeak-ng".to_string()),
             crm_timeout: std::time::Duration::from_millis(
-                std::env::var("TALON_CRM_TIMEOUT_MS")
-                    .ok()
-                    .map(|v| {
-                        v.parse()
-                            .map_err(|_| format!("TALON_CRM_TIMEOUT_MS is milliseconds, not {v:?}"))
-                    })
-                    .transpose()?
+                milliseconds("TALON_CRM_TIMEOUT_MS")?
                     .or(file.crm_timeout_ms)
                     .unwrap_or(DEFAULT_CRM_TIMEOUT_MS),
             ),
@@ -115,6 +170,15 @@ impl Settings {
 
     pub fn database(&self) -> PathBuf {
         self.data_dir.join("talon.db")
+    }
+
+    /// HTTPS, when a certificate and key are set: read and checked now, so a wrong file stops
+    /// the start with a message naming it.
+    pub fn tls(&self) -> Result<Option<Tls>, String> {
+        self.tls
+            .as_ref()
+            .map(|(cert, key)| Tls::from_pem_files(cert, key))
+            .transpose()
     }
 
     /// The application's options: the identity key (from the settings, or kept in the data
@@ -154,8 +218,36 @@ impl Settings {
             crm,
             voice: Voice::new(self.tts_command.clone()),
             public_url: self.public_url.clone(),
+            security: Security {
+                // Browsers ignore HSTS over plain HTTP, but a TLS proxy passes it on.
+                hsts: self.hsts || self.tls.is_some(),
+                request_timeout: self.request_timeout,
+            },
+            retention: self.retention,
         })
     }
+}
+
+/// An environment variable of whole days, if set.
+fn days(name: &str) -> Result<Option<u32>, String> {
+    std::env::var(name)
+        .ok()
+        .map(|v| {
+            v.parse()
+                .map_err(|_| format!("{name} is whole days, not {v:?}"))
+        })
+        .transpose()
+}
+
+/// An environment variable of milliseconds, if set.
+fn milliseconds(name: &str) -> Result<Option<u64>, String> {
+    std::env::var(name)
+        .ok()
+        .map(|v| {
+            v.parse()
+                .map_err(|_| format!("{name} is milliseconds, not {v:?}"))
+        })
+        .transpose()
 }
 
 fn read_file(path: &Path) -> Result<FileSettings, String> {

@@ -53,6 +53,9 @@ impl std::fmt::Debug for Identifier {
 
 impl Identifier {
     pub fn parse(input: &IdentifierInput) -> Result<Identifier, ApiError> {
+        // Handling a visitor's identifier is an access to personal data: the request's audit
+        // record says so, by the identifier's kind alone.
+        crate::audit::note_identification(input.kind);
         let normalised = match input.kind {
             IdentifierKind::Phone => normalise_phone(&input.value)?,
             IdentifierKind::Document => normalise_code(&input.value, 4, 30, "document number")?,

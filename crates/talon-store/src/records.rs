@@ -99,3 +99,76 @@ pub struct Customer {
     pub last4: Option<String>,
     pub category: Option<CategoryId>,
 }
+
+/// What happened, as the server reports it to the audit log; the store numbers and chains it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditEntry {
+    pub at: Timestamp,
+    /// The staff user who acted, if a signed-in user did.
+    pub user: Option<u64>,
+    /// The username given at sign-in, or the name of the device that acted.
+    pub name: Option<String>,
+    /// The caller's role, `anonymous` without a valid token.
+    pub role: String,
+    pub branch: Option<BranchId>,
+    /// The method and route template, e.g. `POST /api/v1/workplaces/{workplace}/call-next`.
+    pub action: String,
+    /// A JSON object: the numeric ids of the request's path and facts such as the kind of an
+    /// identification, never a personal value.
+    pub target: serde_json::Value,
+    /// The HTTP status of the answer.
+    pub outcome: u16,
+}
+
+/// A stored audit record: its entry, its place in the chain and the hashes that chain it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditRecord {
+    pub seq: u64,
+    pub entry: AuditEntry,
+    /// The hash of the record before, or the genesis value for the first.
+    pub prev_hash: String,
+    /// SHA-256 (hex) over this record's fields and `prev_hash`.
+    pub hash: String,
+}
+
+/// The result of walking the whole audit chain.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditCheck {
+    /// How many records, from the first, are intact.
+    pub verified: u64,
+    /// The hash of the last intact record (the genesis value if there is none). Kept outside
+    /// the database, it also shows records removed from the end.
+    pub head: String,
+    /// The first record that breaks the chain, if any does.
+    pub broken: Option<AuditBreak>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditBreak {
+    pub seq: u64,
+    pub problem: AuditProblem,
+}
+
+/// How a record breaks the chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditProblem {
+    /// There is no record with this number, though later ones exist.
+    Missing,
+    /// Its previous hash is not the hash of the record before it: a record was removed,
+    /// reordered or replaced there.
+    Unchained,
+    /// Its fields do not match its own hash: it was changed.
+    Altered,
+}
+
+impl std::fmt::Display for AuditProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            AuditProblem::Missing => "the record is missing",
+            AuditProblem::Unchained => {
+                "the record does not follow the one before it (removed, reordered or replaced)"
+            }
+            AuditProblem::Altered => "the record's fields do not match its hash (changed)",
+        })
+    }
+}

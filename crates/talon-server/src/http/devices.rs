@@ -1,0 +1,287 @@
+//! A branch's kiosks and displays. An administrator either issues a device token directly (for
+//! integrations) or creates a short one-time pairing code, which the device enters on `/pair`
+//! to receive its long-lived token. Revoking a device deletes its token: its requests are
+//! refused at once and its open event streams end, so the device stops within seconds.
+
+use crate::app::App;
+use crate::auth::{Principal, Role, new_token, sha256_hex};
+use crate::error::ApiError;
+use crate::extract::{Json, Path};
+use crate::printing::PrinterConfig;
+use axum::extract::{ConnectInfo, State};
+use axum::http::StatusCode;
+use jiff::{SignedDuration, Timestamp};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use talon_core::{BranchId, WorkplaceId};
+use talon_store::{NewPairing, Pairing, TokenKind, TokenRecord};
+
+/// How long a pairing code can be entered.
+const PAIRING_MINUTES: i64 = 10;
+/// Digits of a pairing code: short enough to type on a kiosk, too many to guess within its
+/// minutes at the rate the sign-in limit allows.
+const CODE_DIGITS: u32 = 8;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceRequest {
+    role: String,
+    name: String,
+    /// A kiosk's receipt printer.
+    printer: Option<PrinterConfig>,
+    /// For a pairing: the workplace a counter display shows.
+    #[serde(default)]
+    workplace: Option<WorkplaceId>,
+}
+
+/// A device request, checked: its role, name, printer as stored.
+struct Checked {
+    role: Role,
+    name: String,
+    printer_json: Option<String>,
+}
+
+fn check(app: &App, branch: BranchId, request: &DeviceRequest) -> Result<Checked, ApiError> {
+    app.branch(branch)?;
+    let role = Role::parse(&request.role)
+        .filter(|r| matches!(r, Role::Kiosk | Role::Display))
+        .ok_or_else(|| ApiError::invalid("role is kiosk or display"))?;
+    let name = request.name.trim().to_string();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(ApiError::invalid("name has 1 to 100 characters"));
+    }
+    if let Some(printer) = &request.printer {
+        if role != Role::Kiosk {
+            return Err(ApiError::invalid("only a kiosk has a printer"));
+        }
+        printer.validate().map_err(ApiError::invalid)?;
+    }
+    if let Some(workplace) = request.workplace
+        && (role != Role::Display || app.branches.workplace_branch(workplace) != Some(branch))
+    {
+        return Err(ApiError::invalid(
+            "workplace is a workplace of this branch, for a counter display",
+        ));
+    }
+    let printer_json = request
+        .printer
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|_| ApiError::internal())?;
+    Ok(Checked {
+        role,
+        name,
+        printer_json,
+    })
+}
+
+#[derive(Serialize)]
+pub struct DeviceToken {
+    token: String,
+    role: &'static str,
+    branch: BranchId,
+    name: String,
+    printer: Option<PrinterConfig>,
+}
+
+/// Issues a token for a kiosk or display of this branch.
+pub async fn create(
+    State(app): State<Arc<App>>,
+    Path(branch): Path<BranchId>,
+    Json(request): Json<DeviceRequest>,
+) -> Result<(StatusCode, axum::Json<DeviceToken>), ApiError> {
+    let checked = check(&app, branch, &request)?;
+    let token = new_token();
+    app.store
+        .insert_token(TokenRecord {
+            token_hash: sha256_hex(&token),
+            kind: TokenKind::Device,
+            role: checked.role.as_str().to_string(),
+            user_id: None,
+            branch: Some(branch),
+            name: Some(checked.name.clone()),
+            expires_at: None,
+            printer: checked.printer_json,
+        })
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(DeviceToken {
+            token,
+            role: checked.role.as_str(),
+            branch,
+            name: checked.name,
+            printer: request.printer,
+        }),
+    ))
+}
+
+#[derive(Serialize)]
+pub struct PairingCode {
+    /// What the person at the device types.
+    code: String,
+    expires_at: Timestamp,
+    role: &'static str,
+    name: String,
+}
+
+/// A one-time code that pairs the next device to enter it as this kiosk or display.
+pub async fn create_pairing(
+    State(app): State<Arc<App>>,
+    Path(branch): Path<BranchId>,
+    Json(request): Json<DeviceRequest>,
+) -> Result<(StatusCode, axum::Json<PairingCode>), ApiError> {
+    let checked = check(&app, branch, &request)?;
+    let code = format!(
+        "{:0width$}",
+        rand::rng().random_range(0..10u64.pow(CODE_DIGITS)),
+        width = CODE_DIGITS as usize
+    );
+    let expires_at = Timestamp::now() + SignedDuration::from_mins(PAIRING_MINUTES);
+    app.store
+        .insert_pairing(NewPairing {
+            code_hash: sha256_hex(&code),
+            pairing: Pairing {
+                branch,
+                role: checked.role.as_str().to_string(),
+                name: checked.name.clone(),
+                printer: checked.printer_json,
+                workplace: request.workplace,
+            },
+            expires_at,
+        })
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(PairingCode {
+            code,
+            expires_at,
+            role: checked.role.as_str(),
+            name: checked.name,
+        }),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PairRequest {
+    code: String,
+}
+
+#[derive(Serialize)]
+pub struct Paired {
+    token: String,
+    role: String,
+    branch: BranchId,
+    name: String,
+    /// The page this device shows.
+    page: String,
+}
+
+/// `POST /api/v1/pair`: a device enters its code and receives its token. Attempts count
+/// against the address's sign-in limit: a code is a password for a few minutes.
+pub async fn pair(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Json(request): Json<PairRequest>,
+) -> Result<axum::Json<Paired>, ApiError> {
+    app.limits
+        .login_by_address
+        .take(&peer.ip().to_string())
+        .map_err(ApiError::rate_limited)?;
+    let digits: String = request
+        .code
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect();
+    let invalid = || {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "pairing_code_invalid",
+            "this pairing code is not valid or has expired",
+        )
+    };
+    if digits.len() != CODE_DIGITS as usize || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid());
+    }
+    let token = new_token();
+    let record = TokenRecord {
+        token_hash: sha256_hex(&token),
+        kind: TokenKind::Device,
+        role: String::new(),
+        user_id: None,
+        branch: None,
+        name: None,
+        expires_at: None,
+        printer: None,
+    };
+    let pairing = app
+        .store
+        .redeem_pairing(&sha256_hex(&digits), record, Timestamp::now())
+        .await?
+        .ok_or_else(invalid)?;
+    let b = pairing.branch;
+    let page = match (pairing.role.as_str(), pairing.workplace) {
+        ("kiosk", _) => format!("/kiosk/{b}"),
+        (_, Some(w)) => format!("/display/{b}/workplace/{w}"),
+        (_, None) => format!("/display/{b}"),
+    };
+    Ok(axum::Json(Paired {
+        token,
+        role: pairing.role,
+        branch: b,
+        name: pairing.name,
+        page,
+    }))
+}
+
+#[derive(Serialize)]
+pub struct DeviceView {
+    id: u64,
+    role: String,
+    name: Option<String>,
+    created_at: Timestamp,
+    printer: Option<serde_json::Value>,
+}
+
+pub async fn list(
+    State(app): State<Arc<App>>,
+    Path(branch): Path<BranchId>,
+) -> Result<axum::Json<Vec<DeviceView>>, ApiError> {
+    app.branch(branch)?;
+    let devices = app.store.devices(branch).await?;
+    Ok(axum::Json(
+        devices
+            .into_iter()
+            .map(|d| DeviceView {
+                id: d.id,
+                role: d.role,
+                name: d.name,
+                created_at: d.created_at,
+                printer: d.printer.and_then(|p| serde_json::from_str(&p).ok()),
+            })
+            .collect(),
+    ))
+}
+
+/// Revokes a device: its token stops working now and its open streams end.
+pub async fn revoke(
+    State(app): State<Arc<App>>,
+    Path((branch, id)): Path<(BranchId, u64)>,
+) -> Result<StatusCode, ApiError> {
+    app.branch(branch)?;
+    let hash = app.store.revoke_device(branch, id).await?.ok_or_else(|| {
+        ApiError::new(StatusCode::NOT_FOUND, "device_not_found", "no such device")
+    })?;
+    // Nobody listening is fine: no stream was open.
+    let _ = app.revoked.send(Arc::from(hash.as_str()));
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Ends the live streams of a session that logged out.
+pub fn end_streams(app: &App, principal: &Principal) {
+    let _ = app.revoked.send(Arc::from(principal.token_hash.as_str()));
+}

@@ -1,0 +1,167 @@
+//! Kiosks and displays: pairing codes that turn into device tokens, the devices of a branch,
+//! and revoking one.
+
+use crate::error::StoreError;
+use crate::records::{TokenKind, TokenRecord};
+use crate::sqlite::SqliteStore;
+use jiff::Timestamp;
+use rusqlite::{OptionalExtension, params};
+use talon_core::{BranchId, WorkplaceId};
+
+/// A pairing code about to be handed out, by its hash.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewPairing {
+    pub code_hash: String,
+    pub pairing: Pairing,
+    pub expires_at: Timestamp,
+}
+
+/// What a pairing code makes of the device that enters it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pairing {
+    pub branch: BranchId,
+    /// kiosk or display.
+    pub role: String,
+    pub name: String,
+    /// A kiosk's receipt printer, as JSON the server understands.
+    pub printer: Option<String>,
+    /// A counter display's workplace.
+    pub workplace: Option<WorkplaceId>,
+}
+
+/// A paired device as administrators see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Device {
+    pub id: u64,
+    pub role: String,
+    pub name: Option<String>,
+    pub created_at: Timestamp,
+    pub printer: Option<String>,
+}
+
+impl SqliteStore {
+    pub async fn insert_pairing(&self, new: NewPairing) -> Result<(), StoreError> {
+        self.write(move |conn| {
+            let now = Timestamp::now();
+            conn.execute(
+                "DELETE FROM pairings WHERE expires_at <= ?1",
+                [now.as_second()],
+            )?;
+            let p = new.pairing;
+            conn.execute(
+                "INSERT INTO pairings (code_hash, branch_id, role, name, printer, workplace_id, \
+                 created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    new.code_hash,
+                    p.branch.0 as i64,
+                    p.role,
+                    p.name,
+                    p.printer,
+                    p.workplace.map(|w| w.0 as i64),
+                    now.to_string(),
+                    new.expires_at.as_second(),
+                ],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    pub async fn redeem_pairing(
+        &self,
+        code_hash: String,
+        token: TokenRecord,
+        now: Timestamp,
+    ) -> Result<Option<Pairing>, StoreError> {
+        self.write(move |conn| {
+            let found = conn
+                .query_row(
+                    "SELECT branch_id, role, name, printer, workplace_id FROM pairings \
+                     WHERE code_hash = ?1 AND expires_at > ?2",
+                    params![code_hash, now.as_second()],
+                    |r| {
+                        Ok(Pairing {
+                            branch: BranchId(r.get::<_, i64>(0)? as u64),
+                            role: r.get(1)?,
+                            name: r.get(2)?,
+                            printer: r.get(3)?,
+                            workplace: r.get::<_, Option<i64>>(4)?.map(|w| WorkplaceId(w as u64)),
+                        })
+                    },
+                )
+                .optional()?;
+            let Some(pairing) = found else {
+                return Ok(None);
+            };
+            conn.execute("DELETE FROM pairings WHERE code_hash = ?1", [&code_hash])?;
+            conn.execute(
+                "INSERT INTO tokens (token_hash, kind, role, user_id, branch_id, name, \
+                 created_at, expires_at, printer) VALUES (?1, ?2, ?3, NULL, ?4, ?5, ?6, NULL, ?7)",
+                params![
+                    token.token_hash,
+                    TokenKind::Device.as_str(),
+                    pairing.role,
+                    pairing.branch.0 as i64,
+                    pairing.name,
+                    now.to_string(),
+                    pairing.printer,
+                ],
+            )?;
+            Ok(Some(pairing))
+        })
+        .await
+    }
+
+    pub async fn devices(&self, branch: BranchId) -> Result<Vec<Device>, StoreError> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT rowid, role, name, created_at, printer FROM tokens \
+                 WHERE kind = ?1 AND branch_id = ?2 ORDER BY rowid",
+            )?;
+            let rows =
+                stmt.query_map(params![TokenKind::Device.as_str(), branch.0 as i64], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, Option<String>>(4)?,
+                    ))
+                })?;
+            let mut devices = Vec::new();
+            for row in rows {
+                let (id, role, name, created_at, printer) = row?;
+                devices.push(Device {
+                    id: id as u64,
+                    role,
+                    name,
+                    created_at: created_at
+                        .parse()
+                        .map_err(|e| StoreError::Database(format!("a device's time: {e}")))?,
+                    printer,
+                });
+            }
+            Ok(devices)
+        })
+        .await
+    }
+
+    pub async fn revoke_device(
+        &self,
+        branch: BranchId,
+        id: u64,
+    ) -> Result<Option<String>, StoreError> {
+        self.write(move |conn| {
+            let hash = conn
+                .query_row(
+                    "DELETE FROM tokens WHERE rowid = ?1 AND branch_id = ?2 AND kind = ?3 \
+                     RETURNING token_hash",
+                    params![id as i64, branch.0 as i64, TokenKind::Device.as_str()],
+                    |r| r.get::<_, String>(0),
+                )
+                .optional()?;
+            Ok(hash)
+        })
+        .await
+    }
+}

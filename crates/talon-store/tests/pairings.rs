@@ -1,0 +1,103 @@
+//! Pairing codes in a real SQLite file: a code turns into one device token, once, and only
+//! before it expires; a device is revoked only within its own branch.
+
+use jiff::{SignedDuration, Timestamp};
+use talon_core::{BranchId, WorkplaceId};
+use talon_store::{Durability, NewPairing, Pairing, Store, TokenKind, TokenRecord};
+
+fn pairing(branch: u64) -> Pairing {
+    Pairing {
+        branch: BranchId(branch),
+        role: "display".into(),
+        name: "Counter 3".into(),
+        printer: None,
+        workplace: Some(WorkplaceId(9)),
+    }
+}
+
+fn device_token(hash: &str) -> TokenRecord {
+    TokenRecord {
+        token_hash: hash.into(),
+        kind: TokenKind::Device,
+        role: String::new(),
+        user_id: None,
+        branch: None,
+        name: None,
+        expires_at: None,
+        printer: None,
+    }
+}
+
+#[tokio::test]
+async fn a_code_pairs_one_device_before_it_expires() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open_sqlite(&dir.path().join("talon.db"), Durability::Full)
+        .await
+        .expect("open");
+    let now = Timestamp::now();
+    for (hash, expires_at) in [
+        ("fresh", now + SignedDuration::from_mins(10)),
+        ("stale", now - SignedDuration::from_secs(1)),
+    ] {
+        store
+            .insert_pairing(NewPairing {
+                code_hash: hash.into(),
+                pairing: pairing(1),
+                expires_at,
+            })
+            .await
+            .expect("a pairing");
+    }
+    assert_eq!(
+        store
+            .redeem_pairing("stale", device_token("t-stale"), now)
+            .await
+            .expect("redeem"),
+        None,
+        "an expired code pairs nothing"
+    );
+    assert_eq!(
+        store
+            .redeem_pairing("fresh", device_token("t1"), now)
+            .await
+            .expect("redeem"),
+        Some(pairing(1))
+    );
+    assert_eq!(
+        store
+            .redeem_pairing("fresh", device_token("t2"), now)
+            .await
+            .expect("redeem"),
+        None,
+        "a code pairs once"
+    );
+    // The token carries the pairing's role and branch, and works.
+    let token = store.token("t1", now).await.expect("read").expect("stored");
+    assert_eq!(
+        (token.role.as_str(), token.branch, token.name.as_deref()),
+        ("display", Some(BranchId(1)), Some("Counter 3"))
+    );
+    assert!(store.token("t2", now).await.expect("read").is_none());
+    assert!(store.token("t-stale", now).await.expect("read").is_none());
+
+    let devices = store.devices(BranchId(1)).await.expect("devices");
+    assert_eq!(devices.len(), 1);
+    let id = devices[0].id;
+    assert_eq!(
+        store.revoke_device(BranchId(2), id).await.expect("revoke"),
+        None,
+        "another branch cannot revoke it"
+    );
+    assert_eq!(
+        store.revoke_device(BranchId(1), id).await.expect("revoke"),
+        Some("t1".to_string())
+    );
+    assert!(store.token("t1", now).await.expect("read").is_none());
+    assert!(
+        store
+            .devices(BranchId(1))
+            .await
+            .expect("devices")
+            .is_empty()
+    );
+}

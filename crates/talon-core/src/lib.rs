@@ -12,6 +12,7 @@ mod error;
 mod event;
 mod ids;
 mod numbering;
+mod preview;
 mod queues;
 mod routing;
 mod speech;
@@ -29,6 +30,9 @@ pub use error::{DomainError, Entity};
 pub use event::{CallReason, Event, EventKind, RatioKey, RatioMark, RunnerUp};
 pub use ids::{BranchId, CategoryId, OperatorId, ProfileId, ServiceId, TicketId, WorkplaceId};
 pub use numbering::business_day;
+pub use preview::{
+    MAX_SAMPLE, MAX_SAMPLE_WAIT_SECS, Preview, PreviewCall, SampleTicket, preview_calls,
+};
 pub use speech::{Gender, announcement, default_template, number_in_words, spoken_ticket};
 pub use state::{BranchState, Snapshot, WorkplaceState, WorkplaceStatus};
 pub use ticket::{Channel, Ticket, TicketStatus};

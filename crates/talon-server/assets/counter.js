@@ -2,10 +2,12 @@
 // called again; otherwise whether the counter waits, pauses or is closed. It re-reads the
 // branch's state after each event of the branch's stream (EventSource reconnects by itself).
 
+import { deviceToken, showUnpaired } from "/assets/device.js";
+
 const body = document.body;
 const branch = body.dataset.branch;
 const workplace = Number(body.dataset.workplace);
-const token = new URLSearchParams(location.search).get("token") || "";
+const token = deviceToken();
 const texts = JSON.parse(document.getElementById("texts").textContent);
 const api = `/api/v1/branches/${branch}`;
 const FLASH_MS = 6000;
@@ -15,7 +17,9 @@ let flashTimer = null;
 
 async function load() {
   const response = await fetch(`${api}/state`, { headers: { Authorization: `Bearer ${token}` } });
+  if (response.status === 401) showUnpaired();
   if (!response.ok) throw new Error(`state: ${response.status}`);
+  document.getElementById("unpaired").hidden = true;
   const state = await response.json();
   const place = state.workplaces.find((w) => w.id === workplace);
   if (place) render(place);
@@ -65,18 +69,8 @@ function onCall(event) {
   reloadSoon();
 }
 
-async function start() {
+function connect() {
   const status = document.getElementById("status");
-  for (;;) {
-    try {
-      await load();
-      break;
-    } catch (error) {
-      status.hidden = false;
-      await new Promise((resolve) => setTimeout(resolve, 3000));
-    }
-  }
-  status.hidden = true;
   const stream = new EventSource(`${api}/events?access_token=${encodeURIComponent(token)}`);
   stream.addEventListener("ticket_called", onCall);
   stream.addEventListener("ticket_recalled", onCall);
@@ -99,11 +93,36 @@ async function start() {
   }
   stream.onerror = () => {
     status.hidden = false;
+    // A refused stream (a revoked pairing, an error) is not retried by the browser.
+    if (stream.readyState === EventSource.CLOSED) setTimeout(reconnect, 3000);
   };
   stream.onopen = () => {
     status.hidden = true;
     reloadSoon();
   };
+}
+
+async function reconnect() {
+  try {
+    await load();
+    connect();
+  } catch (error) {
+    setTimeout(reconnect, 3000);
+  }
+}
+
+async function start() {
+  for (;;) {
+    try {
+      await load();
+      break;
+    } catch (error) {
+      document.getElementById("status").hidden = false;
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+    }
+  }
+  document.getElementById("status").hidden = true;
+  connect();
 }
 
 start();

@@ -5,11 +5,12 @@
 // `window.talon.announced` lists what was announced, in order, for tests and diagnostics.
 
 import { chime } from "/assets/chime.js";
+import { deviceToken, showUnpaired } from "/assets/device.js";
 
 const body = document.body;
 const branch = body.dataset.branch;
 const language = document.documentElement.lang;
-const token = new URLSearchParams(location.search).get("token") || "";
+const token = deviceToken();
 const api = `/api/v1/branches/${branch}`;
 const FRESH_MS = 6000;
 const MAX_CALLS = 8;
@@ -35,7 +36,9 @@ function authorized(path) {
 
 async function loadState() {
   const response = await authorized(`${api}/state`);
+  if (response.status === 401) showUnpaired();
   if (!response.ok) throw new Error(`state: ${response.status}`);
+  document.getElementById("unpaired").hidden = true;
   const state = await response.json();
   timeZone = state.time_zone || "UTC";
   document.getElementById("branch").textContent = state.name;
@@ -191,6 +194,44 @@ function tick() {
   }).format(new Date());
 }
 
+// The latest event seen: a stream opened again resumes after it, so no call is missed.
+let lastSeq = 0;
+
+function tracked(handler) {
+  return (event) => {
+    lastSeq = Math.max(lastSeq, Number(event.lastEventId) || 0);
+    handler(event);
+  };
+}
+
+function connect() {
+  const status = document.getElementById("status");
+  const stream = new EventSource(`${api}/events?access_token=${encodeURIComponent(token)}&last_event_id=${lastSeq}`);
+  stream.addEventListener("ticket_called", tracked(onCall));
+  stream.addEventListener("ticket_recalled", tracked(onCall));
+  for (const kind of ["ticket_issued", "ticket_transferred", "ticket_cancelled", "ticket_postponed", "ticket_assigned", "ticket_returned", "service_defined", "workplace_defined", "branch_updated"]) {
+    stream.addEventListener(kind, tracked(refreshSoon));
+  }
+  stream.onerror = () => {
+    status.hidden = false;
+    // The browser retries a broken connection by itself, but not a refused one (a revoked
+    // pairing, a server answering with an error): look at the state, then open a new stream.
+    if (stream.readyState === EventSource.CLOSED) setTimeout(reconnect, 3000);
+  };
+  stream.onopen = () => {
+    status.hidden = true;
+  };
+}
+
+async function reconnect() {
+  try {
+    await loadState();
+    connect();
+  } catch (error) {
+    setTimeout(reconnect, 3000);
+  }
+}
+
 async function start() {
   let seq = null;
   while (seq === null) {
@@ -201,19 +242,9 @@ async function start() {
       await new Promise((r) => setTimeout(r, 3000));
     }
   }
+  lastSeq = seq;
   document.getElementById("status").hidden = true;
-  const stream = new EventSource(`${api}/events?access_token=${encodeURIComponent(token)}&last_event_id=${seq}`);
-  stream.addEventListener("ticket_called", onCall);
-  stream.addEventListener("ticket_recalled", onCall);
-  for (const kind of ["ticket_issued", "ticket_transferred", "ticket_cancelled", "ticket_postponed", "ticket_assigned", "ticket_returned", "service_defined", "workplace_defined", "branch_updated"]) {
-    stream.addEventListener(kind, refreshSoon);
-  }
-  stream.onerror = () => {
-    document.getElementById("status").hidden = false;
-  };
-  stream.onopen = () => {
-    document.getElementById("status").hidden = true;
-  };
+  connect();
   tick();
   setInterval(tick, 1000);
 }

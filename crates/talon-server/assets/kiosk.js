@@ -7,12 +7,14 @@
 //
 // `window.talon` records the issued tickets and browser prints, for tests and diagnostics.
 
+import { deviceToken, showUnpaired } from "/assets/device.js";
+
 const body = document.body;
 const branch = body.dataset.branch;
 const defaultLanguage = body.dataset.defaultLang;
 const language = document.documentElement.lang;
 const params = new URLSearchParams(location.search);
-const token = params.get("token") || "";
+const token = deviceToken();
 const paper = params.get("paper") === "58" ? "58" : "80";
 const browserPrinting = params.get("print") !== "off";
 const texts = JSON.parse(document.getElementById("texts").textContent);
@@ -55,7 +57,9 @@ function element(tag, className, content) {
 
 async function loadState() {
   const response = await fetch(`${api}/state`, { headers: { Authorization: `Bearer ${token}` } });
+  if (response.status === 401) showUnpaired();
   if (!response.ok) throw new Error(`state: ${response.status}`);
+  document.getElementById("unpaired").hidden = true;
   const state = await response.json();
   document.getElementById("branch").textContent = state.name;
   queues = state.queues.filter((q) => q.enabled);
@@ -164,6 +168,7 @@ async function issue(queue) {
       body: JSON.stringify({ service: queue.service, language }),
     });
     const answer = await response.json().catch(() => ({}));
+    if (response.status === 401) showUnpaired();
     if (!response.ok) {
       showError(answer.error && answer.error.code);
       return;
@@ -289,6 +294,31 @@ async function start() {
   document.getElementById("status").hidden = true;
   showStart();
   setInterval(refresh, REFRESH_MS);
+  follow();
+}
+
+// The branch's event stream keeps the waiting counts current, and its end tells at once when
+// this kiosk's pairing was revoked.
+function follow() {
+  const stream = new EventSource(`${api}/events?access_token=${encodeURIComponent(token)}`);
+  for (const kind of ["ticket_issued", "ticket_called", "ticket_cancelled", "ticket_transferred", "service_defined"]) {
+    stream.addEventListener(kind, refreshSoon);
+  }
+  stream.onerror = () => {
+    if (stream.readyState === EventSource.CLOSED) {
+      refresh();
+      setTimeout(follow, 5000);
+    }
+  };
+}
+
+let pendingRefresh = null;
+function refreshSoon() {
+  if (pendingRefresh) return;
+  pendingRefresh = setTimeout(() => {
+    pendingRefresh = null;
+    refresh();
+  }, 500);
 }
 
 start();

@@ -3,8 +3,9 @@
 // visitor at the counter follow the branch's event stream, so nothing needs a reload. Every text
 // comes from the page's `#texts` block, in the page's language.
 //
-// The session lives in sessionStorage: it survives a reload and a language switch, and ends
-// with the browser tab. The last workplace and profile chosen are remembered in localStorage so
+// The session itself is an http-only cookie this script never sees; what it keeps in
+// sessionStorage (the user, the CSRF token every change must carry) survives a reload and a
+// language switch, and ends with the browser tab. The last workplace and profile chosen are remembered in localStorage so
 // the next morning starts with them preselected.
 
 const texts = JSON.parse(document.getElementById("texts").textContent);
@@ -148,7 +149,7 @@ class ApiError extends Error {
 
 async function api(method, path, body) {
   const headers = {};
-  if (session.token) headers.Authorization = `Bearer ${session.token}`;
+  if (method !== "GET" && session.csrf) headers["X-CSRF-Token"] = session.csrf;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   let response;
   try {
@@ -256,9 +257,10 @@ async function login(event) {
     const answer = await api("POST", "/auth/login", {
       username: byId("username").value.trim(),
       password: byId("password").value,
+      cookie: true,
     });
     byId("password").value = "";
-    session = { token: answer.token, user: answer.user };
+    session = { csrf: answer.csrf, user: answer.user };
     save();
     await enter();
   });
@@ -481,7 +483,7 @@ async function loadToday() {
 
 function connect() {
   disconnect();
-  const url = `/api/v1/branches/${session.branch}/events?access_token=${encodeURIComponent(session.token)}&last_event_id=${lastSeq}`;
+  const url = `/api/v1/branches/${session.branch}/events?last_event_id=${lastSeq}`;
   const source = new EventSource(url);
   stream = source;
   for (const kind of [...TICKET_EVENTS, ...CONFIG_EVENTS]) {
@@ -902,7 +904,7 @@ function bind() {
 async function start() {
   bind();
   tick();
-  if (!session.token) {
+  if (!session.csrf) {
     showLogin();
     return;
   }

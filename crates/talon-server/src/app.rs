@@ -5,6 +5,8 @@ use crate::customers::Crm;
 use crate::error::ApiError;
 use crate::identity::IdentityKey;
 use crate::metrics::Metrics;
+use crate::retention::Retention;
+use crate::security::Security;
 use crate::throttle::Limiter;
 use crate::voice::Voice;
 use std::sync::Arc;
@@ -27,6 +29,10 @@ pub struct Options {
     pub voice: Voice,
     /// Where visitors reach Talon (for the links on tickets); the request's host if unset.
     pub public_url: Option<String>,
+    /// HSTS and the request timeout.
+    pub security: Security,
+    /// How long personal data is kept.
+    pub retention: Retention,
 }
 
 pub struct App {
@@ -35,12 +41,16 @@ pub struct App {
     pub crm: Option<Crm>,
     pub voice: Voice,
     pub public_url: Option<String>,
+    pub security: Security,
+    pub retention: Retention,
     pub branches: Arc<Branches>,
     pub metrics: Arc<Metrics>,
     ids: Mutex<(u64, u64)>,
     /// Held while a workplace opens, so an operator cannot open two in different branches.
     seating: Mutex<()>,
     pub limits: Limits,
+    /// The hashes of tokens just revoked or logged out: live streams opened with one end.
+    pub revoked: tokio::sync::broadcast::Sender<Arc<str>>,
 }
 
 /// The rate limits of the public and the login endpoints.
@@ -73,11 +83,14 @@ impl App {
             crm: options.crm,
             voice: options.voice,
             public_url: options.public_url,
+            security: options.security,
+            retention: options.retention,
             branches: Arc::new(Branches::default()),
             metrics: Arc::new(Metrics::default()),
             ids: Mutex::new((0, 0)),
             seating: Mutex::new(()),
             limits: Limits::default(),
+            revoked: tokio::sync::broadcast::channel(64).0,
         });
         for id in app.store.branch_ids().await? {
             if let Some(state) = app.store.load_branch(id).await? {

@@ -13,11 +13,15 @@ use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use talon_core::{BranchId, OperatorId};
 
-/// What a caller may be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a caller may be. What each may do is the table in `policy.rs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Role {
-    /// Network administrator: configures everything, may act on any workplace.
+    /// Network administrator: configures everything, in every branch.
     Admin,
+    /// Runs one branch: its configuration, its staff and devices, its workplaces.
+    Manager,
+    /// Issues tickets for visitors and looks after their records; serves no workplace.
+    Receptionist,
     /// Works a workplace; scoped to one branch or, without one, to all.
     Operator,
     /// A ticket kiosk of one branch.
@@ -27,9 +31,20 @@ pub enum Role {
 }
 
 impl Role {
+    pub const ALL: [Role; 6] = [
+        Role::Admin,
+        Role::Manager,
+        Role::Receptionist,
+        Role::Operator,
+        Role::Kiosk,
+        Role::Display,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Admin => "admin",
+            Role::Manager => "manager",
+            Role::Receptionist => "receptionist",
             Role::Operator => "operator",
             Role::Kiosk => "kiosk",
             Role::Display => "display",
@@ -37,13 +52,18 @@ impl Role {
     }
 
     pub fn parse(text: &str) -> Option<Role> {
-        [Role::Admin, Role::Operator, Role::Kiosk, Role::Display]
-            .into_iter()
-            .find(|r| r.as_str() == text)
+        Role::ALL.into_iter().find(|r| r.as_str() == text)
     }
 
+    /// People, as opposed to devices.
     pub fn is_staff(self) -> bool {
-        matches!(self, Role::Admin | Role::Operator)
+        !matches!(self, Role::Kiosk | Role::Display)
+    }
+
+    /// Whether a user of this role must belong to one branch: everyone but the network
+    /// administrator (an operator without a branch may work in any).
+    pub fn needs_branch(self) -> bool {
+        matches!(self, Role::Manager | Role::Receptionist)
     }
 }
 
@@ -60,30 +80,28 @@ pub struct Principal {
 }
 
 impl Principal {
-    /// Fails unless the caller has one of `roles` and may touch `branch`.
-    pub fn require(&self, roles: &[Role], branch: Option<BranchId>) -> Result<(), ApiError> {
-        let branch_ok = match (self.branch, branch) {
-            (Some(mine), Some(asked)) => mine == asked,
-            _ => true,
-        };
-        if roles.contains(&self.role) && branch_ok {
+    /// Whether the caller may touch `branch`: a caller bound to a branch touches only that one.
+    pub fn may_touch(&self, branch: BranchId) -> bool {
+        self.branch.is_none_or(|mine| mine == branch)
+    }
+
+    /// Fails unless the caller may touch `branch`. The role was checked by the policy before
+    /// the handler ran; this is for resources whose branch only the handler can find.
+    pub fn require_branch(&self, branch: BranchId) -> Result<(), ApiError> {
+        if self.may_touch(branch) {
             Ok(())
         } else {
             Err(ApiError::forbidden())
         }
     }
 
-    /// Fails unless the caller administers the whole network, not one branch.
-    pub fn require_network_admin(&self) -> Result<(), ApiError> {
-        if self.role == Role::Admin && self.branch.is_none() {
-            Ok(())
-        } else {
-            Err(ApiError::forbidden())
-        }
+    /// Whether the caller administers the whole network, not one branch.
+    pub fn is_network_admin(&self) -> bool {
+        self.role == Role::Admin && self.branch.is_none()
     }
 
     /// The operator an action is taken as: an operator acts as themself and only at their own
-    /// workplace; an administrator is not bound to one.
+    /// workplace; an administrator or manager is not bound to one.
     pub fn acting_operator(&self) -> Option<OperatorId> {
         match self.role {
             Role::Operator => self.user_id.map(OperatorId),
@@ -98,13 +116,18 @@ impl Principal {
             .map(OperatorId)
             .ok_or_else(ApiError::forbidden)
     }
-}
 
-impl FromRequestParts<Arc<App>> for Principal {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, ApiError> {
-        let token = bearer_token(parts).ok_or_else(ApiError::unauthorized)?;
+    /// The caller of a request, from its token: a bearer token, or the session cookie of the
+    /// staff pages, which must come with its CSRF token on anything that changes state.
+    pub async fn authenticate(parts: &Parts, app: &App) -> Result<Self, ApiError> {
+        let token = match bearer_token(parts) {
+            Some(token) => token,
+            None => {
+                let token = session_cookie(parts).ok_or_else(ApiError::unauthorized)?;
+                check_csrf(parts, &token)?;
+                token
+            }
+        };
         let hash = sha256_hex(&token);
         let record = app
             .store
@@ -112,7 +135,7 @@ impl FromRequestParts<Arc<App>> for Principal {
             .await?
             .ok_or_else(ApiError::unauthorized)?;
         let role = Role::parse(&record.role).ok_or_else(ApiError::unauthorized)?;
-        Ok(Principal {
+        let principal = Principal {
             role,
             user_id: record.user_id,
             branch: record.branch,
@@ -120,7 +143,22 @@ impl FromRequestParts<Arc<App>> for Principal {
             printer: record
                 .printer
                 .and_then(|json| serde_json::from_str(&json).ok()),
-        })
+        };
+        // The audit log names the caller, whatever the policy or the handler then decides.
+        crate::audit::note_caller(&principal);
+        Ok(principal)
+    }
+}
+
+/// A handler's caller: the one the policy already authenticated, else from the token.
+impl FromRequestParts<Arc<App>> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, ApiError> {
+        match parts.extensions.get::<Principal>() {
+            Some(principal) => Ok(principal.clone()),
+            None => Principal::authenticate(parts, app).await,
+        }
     }
 }
 
@@ -141,6 +179,52 @@ fn bearer_token(parts: &Parts) -> Option<String> {
         let token = pair.strip_prefix("access_token=")?;
         (!token.is_empty()).then(|| token.to_string())
     })
+}
+
+/// The cookie that carries a staff page's session: out of reach of the page's scripts, sent
+/// only to Talon and only from its own pages.
+pub const SESSION_COOKIE: &str = "talon_session";
+
+/// The session token from the `Cookie` header.
+fn session_cookie(parts: &Parts) -> Option<String> {
+    parts
+        .headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| {
+            let (name, value) = pair.trim().split_once('=')?;
+            (name == SESSION_COOKIE && !value.is_empty()).then(|| value.to_string())
+        })
+}
+
+/// The CSRF token of a session: derived from its token, so only a page that was given it at
+/// sign-in knows it, and a forged cross-site request, which the browser may send with the
+/// cookie, does not.
+pub fn csrf_token(session_token: &str) -> String {
+    sha256_hex(&format!("csrf:{session_token}"))
+}
+
+/// A request that changes state with a session cookie carries `X-CSRF-Token`.
+fn check_csrf(parts: &Parts, session_token: &str) -> Result<(), ApiError> {
+    use axum::http::Method;
+    if matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return Ok(());
+    }
+    let sent = parts
+        .headers
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok());
+    if sent.is_some_and(|sent| sent == csrf_token(session_token)) {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "csrf_failed",
+            "this request needs the session's CSRF token",
+        ))
+    }
 }
 
 /// A new random token: 256 bits, hex.
@@ -189,6 +273,20 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
                 .is_ok()
         })
         .unwrap_or(false)
+}
+
+/// Checks that a staff user of `role` may have `branch`: an administrator serves the whole
+/// network, a manager or receptionist one branch.
+pub fn check_role_branch(role: Role, branch: Option<BranchId>) -> Result<(), ApiError> {
+    match (role, branch) {
+        (Role::Admin, Some(_)) => Err(ApiError::invalid(
+            "an administrator serves the whole network; a branch's head is a manager",
+        )),
+        (role, None) if role.needs_branch() => Err(ApiError::invalid(
+            "a manager or receptionist belongs to a branch",
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Checks the rules a new password must meet.

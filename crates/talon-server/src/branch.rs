@@ -339,5 +339,6 @@ pub fn config_json(state: &BranchState) -> serde_json::Value {
         "services": state.services().collect::<Vec<_>>(),
         "workplaces": state.workplaces().map(|w| &w.workplace).collect::<Vec<_>>(),
         "profiles": state.profiles().collect::<Vec<_>>(),
+        "categories": state.categories().collect::<Vec<_>>(),
     })
 }

@@ -1,5 +1,6 @@
 //! The one error type of the HTTP layer: every failure becomes a status and a JSON body
-//! `{"error": {"code", "message"}}` with a stable code the UI translates.
+//! `{"error": {"code", "message"}}` with a stable code the UI translates, and for a validation
+//! error the `field` of the request it concerns, so a form can show it next to that field.
 
 use axum::Json;
 use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
@@ -16,6 +17,9 @@ pub struct ApiError {
     pub message: String,
     /// Seconds after which a refused caller may try again (`Retry-After`).
     pub retry_after: Option<u64>,
+    /// The request field a validation error concerns, as a path into the body: `prefix`,
+    /// `numbering.first`, `entries[0].weight`.
+    pub field: Option<String>,
 }
 
 impl ApiError {
@@ -25,6 +29,7 @@ impl ApiError {
             code,
             message: message.into(),
             retry_after: None,
+            field: None,
         }
     }
 
@@ -81,7 +86,14 @@ impl From<DomainError> for ApiError {
             DomainError::NotYourWorkplace => StatusCode::FORBIDDEN,
             _ => StatusCode::CONFLICT,
         };
-        ApiError::new(status, e.code(), e.to_string())
+        let field = match &e {
+            DomainError::Invalid { field, .. } => Some(field.to_string()),
+            _ => None,
+        };
+        ApiError {
+            field,
+            ..ApiError::new(status, e.code(), e.to_string())
+        }
     }
 }
 
@@ -122,8 +134,122 @@ impl From<JsonRejection> for ApiError {
             }
             _ => (StatusCode::BAD_REQUEST, "invalid_json"),
         };
-        ApiError::new(status, code, r.body_text())
+        let text = r.body_text();
+        ApiError {
+            field: field_of(&text),
+            ..ApiError::new(status, code, public_message(&text))
+        }
     }
+}
+
+impl From<serde_json::Error> for ApiError {
+    /// A body that is not JSON is `invalid_json`; JSON of the wrong shape is
+    /// `validation_failed`.
+    fn from(e: serde_json::Error) -> Self {
+        let message = public_message(&e.to_string());
+        match e.classify() {
+            serde_json::error::Category::Data => ApiError {
+                field: field_of(&e.to_string()),
+                ..ApiError::invalid(message)
+            },
+            _ => ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", message),
+        }
+    }
+}
+
+/// What serde says about a body that does not fit, as a caller may read it: the names of
+/// Talon's own types become the JSON they stand for, and the values the caller sent are not
+/// repeated (they may be a card or phone number, and error messages end up in other logs).
+pub fn public_message(text: &str) -> String {
+    // Longer descriptions first, so "tuple struct X" is not read as "struct X".
+    const TYPES: [(&str, &str); 9] = [
+        ("internally tagged enum ", "an object"),
+        ("adjacently tagged enum ", "an object"),
+        ("untagged enum ", "one of the allowed forms"),
+        ("struct variant ", "an object"),
+        ("tuple variant ", "an array"),
+        ("tuple struct ", "an array"),
+        ("unit struct ", "null"),
+        ("struct ", "an object"),
+        ("enum ", "one of the allowed values"),
+    ];
+    const VALUES: [(&str, char, &str); 3] = [
+        ("string \"", '"', "a string"),
+        ("integer `", '`', "an integer"),
+        ("floating point `", '`', "a number"),
+    ];
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    'scan: while let Some(c) = rest.chars().next() {
+        for (described, public) in TYPES {
+            if let Some(after) = rest.strip_prefix(described)
+                && after.starts_with(|c: char| c.is_ascii_uppercase())
+            {
+                out.push_str(public);
+                rest = after.trim_start_matches(|c: char| {
+                    c.is_ascii_alphanumeric() || c == '_' || c == ':'
+                });
+                continue 'scan;
+            }
+        }
+        for (described, close, public) in VALUES {
+            if let Some(after) = rest.strip_prefix(described) {
+                out.push_str(public);
+                rest = skip_quoted(after, close);
+                continue 'scan;
+            }
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+/// The field a serde error names: the path axum puts before it (`numbering.first: invalid
+/// type…`), joined with the field a missing, unknown or duplicate field error names. A path
+/// has no spaces, which tells it from the start of serde's own messages. A part of the path
+/// serde cannot name (`?`, a map key that is an enum) ends it there: `hours.?[0]` is `hours`.
+fn field_of(text: &str) -> Option<String> {
+    let text = text
+        .strip_prefix("Failed to deserialize the JSON body into the target type: ")
+        .unwrap_or(text);
+    let (path, message) = match text.split_once(": ") {
+        Some((path, message))
+            if !path.is_empty()
+                && path
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '[' | ']' | '?')) =>
+        {
+            let known = path.split('?').next().unwrap_or_default();
+            (known.trim_end_matches('.'), message)
+        }
+        _ => ("", text),
+    };
+    let named = ["missing field `", "unknown field `", "duplicate field `"]
+        .iter()
+        .find_map(|start| message.strip_prefix(start)?.split('`').next());
+    match (path, named) {
+        ("", None) => None,
+        ("", Some(name)) => Some(name.to_string()),
+        // An unknown field's path ends in the field already; a missing one's is its object's.
+        (path, Some(name)) if path != name && !path.ends_with(&format!(".{name}")) => {
+            Some(format!("{path}.{name}"))
+        }
+        (path, _) => Some(path.to_string()),
+    }
+}
+
+/// What follows a quoted value up to its closing `close`, which a backslash escapes.
+fn skip_quoted(text: &str, close: char) -> &str {
+    let mut escaped = false;
+    for (i, c) in text.char_indices() {
+        match c {
+            '\\' if !escaped => escaped = true,
+            c if c == close && !escaped => return &text[i + c.len_utf8()..],
+            _ => escaped = false,
+        }
+    }
+    ""
 }
 
 impl From<BytesRejection> for ApiError {
@@ -135,7 +261,11 @@ impl From<BytesRejection> for ApiError {
                 "the request body is larger than allowed",
             )
         } else {
-            ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", r.body_text())
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_body",
+                public_message(&r.body_text()),
+            )
         }
     }
 }
@@ -152,13 +282,20 @@ impl From<PathRejection> for ApiError {
 
 impl From<QueryRejection> for ApiError {
     fn from(r: QueryRejection) -> Self {
-        ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", r.body_text())
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            public_message(&r.body_text()),
+        )
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = json!({"error": {"code": self.code, "message": self.message}});
+        let mut body = json!({"error": {"code": self.code, "message": self.message}});
+        if let Some(field) = self.field {
+            body["error"]["field"] = json!(field);
+        }
         let mut response = (self.status, Json(body)).into_response();
         if let Some(seconds) = self.retry_after {
             response
@@ -166,5 +303,75 @@ impl IntoResponse for ApiError {
                 .insert(axum::http::header::RETRY_AFTER, seconds.into());
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{field_of, public_message};
+
+    #[test]
+    fn a_serde_error_names_its_field() {
+        let axum = "Failed to deserialize the JSON body into the target type: ";
+        for (text, field) in [
+            ("missing field `prefix` at line 1 column 20", Some("prefix")),
+            (
+                "numbering: missing field `last` at line 1 column 40",
+                Some("numbering.last"),
+            ),
+            (
+                "unknown field `colour`, expected one of `names`, `prefix`",
+                Some("colour"),
+            ),
+            ("colour: unknown field `colour`", Some("colour")),
+            ("printer.tray: unknown field `tray`", Some("printer.tray")),
+            (
+                "entries[1].weight: invalid type: a string, expected u32",
+                Some("entries[1].weight"),
+            ),
+            (
+                "hours.mon[0]: \"25:00-26:00\" is not a time span like 09:00-18:00",
+                Some("hours.mon[0]"),
+            ),
+            (
+                "time_zone: unknown time zone \"Mars/Olympus\"",
+                Some("time_zone"),
+            ),
+            (
+                "invalid type: a string, expected an object at line 1 column 3",
+                None,
+            ),
+            ("hours.?[0]: not a time span", Some("hours")),
+            ("?: unknown variant `x`", None),
+        ] {
+            assert_eq!(
+                field_of(&format!("{axum}{text}")).as_deref(),
+                field,
+                "{text}"
+            );
+        }
+        assert_eq!(field_of("missing field `code`").as_deref(), Some("code"));
+    }
+
+    #[test]
+    fn serde_messages_name_no_type_and_repeat_no_value() {
+        assert_eq!(
+            public_message(
+                r#"invalid type: string "4111 1111 \"1111\" 1111", expected struct IdentifierInput at line 1 column 51"#
+            ),
+            "invalid type: a string, expected an object at line 1 column 51"
+        );
+        assert_eq!(
+            public_message("invalid type: integer `4111111111111111`, expected tuple struct Id"),
+            "invalid type: an integer, expected an array"
+        );
+        assert_eq!(
+            public_message("unknown variant `cardx`, expected one of `phone`, `card`"),
+            "unknown variant `cardx`, expected one of `phone`, `card`"
+        );
+        assert_eq!(
+            public_message("no struct here: enum values, structures"),
+            "no struct here: enum values, structures"
+        );
     }
 }

@@ -3,6 +3,7 @@
 //! published after commit), streams live events and runs the background workers.
 
 mod app;
+mod audit;
 mod auth;
 mod branch;
 mod customers;
@@ -15,34 +16,26 @@ mod i18n;
 mod identity;
 mod live;
 mod metrics;
+mod policy;
 mod printing;
 mod qr;
+mod retention;
+mod security;
 mod throttle;
+mod transport;
 mod voice;
 mod workers;
 
 pub use app::{App, Options};
 pub use auth::{
-    Role, check_password, check_username, hash_password, new_token, random_hex, sha256_hex,
+    Role, check_password, check_role_branch, check_username, hash_password, new_token, random_hex,
+    sha256_hex,
 };
 pub use customers::Crm;
 pub use error::ApiError;
 pub use http::router;
 pub use identity::IdentityKey;
+pub use retention::Retention;
+pub use security::Security;
+pub use transport::{Tls, serve};
 pub use voice::Voice;
-
-use std::sync::Arc;
-use tokio::net::TcpListener;
-
-/// Serves `app` on `listener` until `shutdown` completes.
-pub async fn serve(
-    app: Arc<App>,
-    listener: TcpListener,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    workers::start(app.clone());
-    let service = router(app).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown)
-        .await
-}

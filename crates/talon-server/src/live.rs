@@ -34,6 +34,9 @@ struct Cursor {
     handle: BranchHandle,
     store: Store,
     live: broadcast::Receiver<LiveEvent>,
+    /// Tokens revoked since the stream opened, and the hash of the one it was opened with.
+    revoked: broadcast::Receiver<Arc<str>>,
+    holder: Arc<str>,
     /// The last sequence number sent.
     sent: u64,
     /// Whether the store may still hold events after `sent` that `live` will not deliver.
@@ -58,14 +61,17 @@ impl Drop for Subscription {
     }
 }
 
-/// A stream of the branch's events after `after` (or after the current state if `None`).
+/// A stream of the branch's events after `after` (or after the current state if `None`), for
+/// the caller whose token has the hash `holder`: it ends when that token is revoked.
 pub async fn stream(
     app: &Arc<App>,
     handle: BranchHandle,
     after: Option<u64>,
+    holder: &str,
 ) -> Result<Response, ApiError> {
     // Subscribe before reading the position, so nothing committed in between is missed.
     let live = handle.subscribe();
+    let revoked = app.revoked.subscribe();
     let (sent, catching_up) = match after {
         Some(seq) => (seq, true),
         None => (handle.read(|s| s.seq()).await?, false),
@@ -74,6 +80,8 @@ pub async fn stream(
         handle,
         store: app.store.clone(),
         live,
+        revoked,
+        holder: Arc::from(holder),
         sent,
         catching_up,
         ready: VecDeque::new(),
@@ -94,6 +102,19 @@ pub async fn stream(
 }
 
 impl Cursor {
+    /// Whether a revocation ends this stream: its own token, or, when revocations came too fast
+    /// to follow, a token the store no longer knows.
+    async fn was_revoked(&self, revoked: Result<Arc<str>, RecvError>) -> bool {
+        match revoked {
+            Ok(hash) => hash == self.holder,
+            Err(RecvError::Lagged(_)) => !matches!(
+                self.store.token(&self.holder, jiff::Timestamp::now()).await,
+                Ok(Some(_))
+            ),
+            Err(RecvError::Closed) => false,
+        }
+    }
+
     /// The next frame to send: a missed event, a live one, or a keep-alive comment.
     async fn next(&mut self) -> Option<Bytes> {
         loop {
@@ -116,9 +137,17 @@ impl Cursor {
                 );
                 continue;
             }
-            let received = match tokio::time::timeout(KEEP_ALIVE, self.live.recv()).await {
-                Ok(received) => received,
-                Err(_) => return Some(Bytes::from_static(b":\n\n")),
+            let received = tokio::select! {
+                received = tokio::time::timeout(KEEP_ALIVE, self.live.recv()) => match received {
+                    Ok(received) => received,
+                    Err(_) => return Some(Bytes::from_static(b":\n\n")),
+                },
+                revoked = self.revoked.recv() => {
+                    if self.was_revoked(revoked).await {
+                        return None;
+                    }
+                    continue;
+                }
             };
             match received {
                 Ok(event) if event.seq > self.sent => {

@@ -1,5 +1,5 @@
-//! Background work that keeps a branch running unattended. A periodic tick closes past business
-//! days and, because the engine makes automatic calls after every command, also calls visitors
+//! Background work that keeps a branch running unattended: the retention purge (`retention.rs`),
+//! and a periodic tick that closes past business days and, because the engine makes automatic calls after every command, also calls visitors
 //! whose postponement ended or whose appointment came due at workplaces that call by themselves.
 
 use crate::app::App;
@@ -11,6 +11,7 @@ use talon_core::Command;
 const ROLLOVER_EVERY: Duration = Duration::from_secs(10);
 
 pub fn start(app: Arc<App>) {
+    crate::retention::start(app.clone());
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(ROLLOVER_EVERY);
         loop {

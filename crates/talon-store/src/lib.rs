@@ -3,14 +3,24 @@
 //!
 //! What is stored: the append-only event log of every branch with its per-branch sequence, the
 //! projections derived from it in the same transaction (branch configuration, tickets, state
-//! snapshots), the id sequence, staff users, API tokens and customer records.
+//! snapshots), the id sequence, staff users, API tokens, customer records, and the audit log
+//! (append-only, hash-chained).
 
+mod audit;
+mod devices;
 mod error;
 mod records;
+mod retention;
+mod sessions;
 mod sqlite;
 
+pub use audit::GENESIS as AUDIT_GENESIS;
+pub use devices::{Device, NewPairing, Pairing};
 pub use error::StoreError;
-pub use records::{BranchCommit, Customer, NewUser, StoredEvent, TokenKind, TokenRecord, User};
+pub use records::{
+    AuditBreak, AuditCheck, AuditEntry, AuditProblem, AuditRecord, BranchCommit, Customer, NewUser,
+    StoredEvent, TokenKind, TokenRecord, User,
+};
 pub use sqlite::{Durability, SqliteStore};
 
 use talon_core::{BranchId, BranchState, Ticket, TicketId};
@@ -140,4 +150,92 @@ impl Store {
     pub async fn delete_token(&self, token_hash: &str) -> Result<bool, StoreError> {
         dispatch!(self, s => s.delete_token(token_hash.to_string()).await)
     }
+
+    /// Stores a pairing code (by its hash) until `expires_at`, and forgets expired ones.
+    pub async fn insert_pairing(&self, pairing: NewPairing) -> Result<(), StoreError> {
+        dispatch!(self, s => s.insert_pairing(pairing).await)
+    }
+
+    /// Redeems a pairing code: if it is known and not expired, removes it and stores the device
+    /// token, in one transaction, so a code pairs one device only.
+    pub async fn redeem_pairing(
+        &self,
+        code_hash: &str,
+        token: TokenRecord,
+        now: jiff::Timestamp,
+    ) -> Result<Option<Pairing>, StoreError> {
+        dispatch!(self, s => s.redeem_pairing(code_hash.to_string(), token, now).await)
+    }
+
+    /// The devices of a branch: its kiosk and display tokens (never the tokens themselves).
+    pub async fn devices(&self, branch: BranchId) -> Result<Vec<Device>, StoreError> {
+        dispatch!(self, s => s.devices(branch).await)
+    }
+
+    /// Revokes a device of `branch`; answers the revoked token's hash, so live streams opened
+    /// with it can be ended.
+    pub async fn revoke_device(
+        &self,
+        branch: BranchId,
+        id: u64,
+    ) -> Result<Option<String>, StoreError> {
+        dispatch!(self, s => s.revoke_device(branch, id).await)
+    }
+
+    /// Removes customer records not updated since `customers_before` and the links of tickets
+    /// issued before `links_before`; answers how many of each.
+    pub async fn purge(
+        &self,
+        customers_before: jiff::Timestamp,
+        links_before: jiff::Timestamp,
+    ) -> Result<(u64, u64), StoreError> {
+        dispatch!(self, s => s.purge(customers_before, links_before).await)
+    }
+
+    /// When a customer record was created and last updated.
+    pub async fn customer_times(
+        &self,
+        branch: BranchId,
+        identifier_hash: &str,
+    ) -> Result<Option<(jiff::Timestamp, jiff::Timestamp)>, StoreError> {
+        dispatch!(self, s => s.customer_times(branch, identifier_hash.to_string()).await)
+    }
+
+    /// Disables or enables a user; disabling also deletes their sessions, whose token hashes it
+    /// answers. `None` when there is no such user.
+    pub async fn set_user_disabled(
+        &self,
+        id: u64,
+        disabled: bool,
+    ) -> Result<Option<Vec<String>>, StoreError> {
+        dispatch!(self, s => s.set_user_disabled(id, disabled).await)
+    }
+
+    /// Appends a record to the audit log, chained after the last one, and answers once it is
+    /// committed. Concurrent appends are ordered by the store and form one chain.
+    pub async fn append_audit(&self, entry: AuditEntry) -> Result<AuditRecord, StoreError> {
+        dispatch!(self, s => s.append_audit(entry).await)
+    }
+
+    /// Up to `limit` audit records after sequence number `after`, in order; of one branch only
+    /// if `branch` is given.
+    pub async fn audit_records(
+        &self,
+        after: u64,
+        limit: u32,
+        branch: Option<BranchId>,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        dispatch!(self, s => s.audit_records(after, limit, branch).await)
+    }
+
+    /// Walks the whole audit chain and reports the first record that breaks it, if any.
+    pub async fn verify_audit(&self) -> Result<AuditCheck, StoreError> {
+        dispatch!(self, s => s.verify_audit().await)
+    }
+}
+
+/// Verifies the audit chain of the SQLite database at `path`, opened read-only: nothing is
+/// created, migrated or written.
+pub fn verify_sqlite_audit(path: &std::path::Path) -> Result<AuditCheck, StoreError> {
+    SqliteStore::verify_audit_file(path)
 }

@@ -5,8 +5,12 @@
 //! with `synchronous=FULL` one fsync then acknowledges a whole batch. Reads run on a small pool
 //! of read-only connections, which WAL lets proceed beside the writer.
 
+use crate::audit;
 use crate::error::StoreError;
-use crate::records::{BranchCommit, Customer, NewUser, TokenKind, TokenRecord, User};
+use crate::records::{
+    AuditCheck, AuditEntry, AuditRecord, BranchCommit, Customer, NewUser, TokenKind, TokenRecord,
+    User,
+};
 use jiff::Timestamp;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use std::path::{Path, PathBuf};
@@ -19,6 +23,9 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0002_customers.sql"),
     include_str!("../migrations/sqlite/0003_user_profiles.sql"),
     include_str!("../migrations/sqlite/0004_device_printers.sql"),
+    include_str!("../migrations/sqlite/0005_audit.sql"),
+    include_str!("../migrations/sqlite/0006_pairings.sql"),
+    include_str!("../migrations/sqlite/0007_managers.sql"),
 ];
 
 /// The most jobs one transaction takes; more wait for the next one.
@@ -77,7 +84,7 @@ impl SqliteStore {
     }
 
     /// Runs `f` in the writer's next transaction; the result arrives after the commit.
-    async fn write<T: Send + 'static>(
+    pub(crate) async fn write<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
@@ -100,7 +107,7 @@ impl SqliteStore {
     }
 
     /// Runs `f` on a pooled read connection in the blocking pool.
-    async fn read<T: Send + 'static>(
+    pub(crate) async fn read<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
@@ -465,6 +472,34 @@ impl SqliteStore {
             )? > 0)
         })
         .await
+    }
+}
+
+impl SqliteStore {
+    /// Appends to the audit log on the writer: appends are ordered by the writer, and each reads
+    /// the previous hash in the transaction that writes it.
+    pub async fn append_audit(&self, entry: AuditEntry) -> Result<AuditRecord, StoreError> {
+        self.write(move |conn| audit::append(conn, entry)).await
+    }
+
+    pub async fn audit_records(
+        &self,
+        after: u64,
+        limit: u32,
+        branch: Option<BranchId>,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        self.read(move |conn| audit::page(conn, after, limit, branch))
+            .await
+    }
+
+    pub async fn verify_audit(&self) -> Result<AuditCheck, StoreError> {
+        self.read(audit::verify).await
+    }
+
+    /// Verifies the audit chain of the database file at `path` without creating, migrating or
+    /// writing it, so evidence is examined as found.
+    pub fn verify_audit_file(path: &Path) -> Result<AuditCheck, StoreError> {
+        audit::verify(&open_connection(path, true)?)
     }
 }
 

@@ -1,4 +1,4 @@
-//! The `talon` command: `serve`, `demo`, `migrate`, `user add` and `bench`.
+//! The `talon` command: `serve`, `demo`, `migrate`, `user add`, `audit verify` and `bench`.
 
 mod bench;
 mod settings;
@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 use settings::{ServerArgs, Settings};
 use std::process::ExitCode;
 use std::sync::Arc;
-use talon_server::{App, Role, check_password, check_username, hash_password};
+use talon_server::{App, Role, check_password, check_role_branch, check_username, hash_password};
 use talon_store::{NewUser, Store};
 
 #[derive(Parser)]
@@ -36,8 +36,20 @@ enum Commands {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Drive a running server over HTTP and report throughput and latency.
     Bench(bench::BenchArgs),
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the audit log's hash chain from its first record to its last, reading the
+    /// database without changing it. Exits non-zero at the first broken record.
+    Verify(ServerArgs),
 }
 
 #[derive(Subcommand)]
@@ -48,7 +60,7 @@ enum UserCommand {
         server: ServerArgs,
         #[arg(long)]
         username: String,
-        /// admin or operator
+        /// admin, manager, receptionist or operator
         #[arg(long, default_value = "operator")]
         role: String,
         /// Restrict the user to one branch.
@@ -61,6 +73,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        // Colours for a person at a terminal only, not in a log file or the journal.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_max_level(settings::log_level())
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -107,7 +121,31 @@ async fn run(cli: Cli) -> Result<(), Error> {
                     branch,
                 },
         } => add_user(Settings::load(&server)?, username, role, branch).await,
+        Commands::Audit {
+            command: AuditCommand::Verify(args),
+        } => verify_audit(&Settings::load(&args)?),
         Commands::Bench(args) => bench::run(args).await,
+    }
+}
+
+/// Walks the audit chain of the database in the data folder, opened read-only.
+fn verify_audit(settings: &Settings) -> Result<(), Error> {
+    let database = settings.database();
+    let check = talon_store::verify_sqlite_audit(&database)
+        .map_err(|e| format!("cannot verify the audit log of {}: {e}", database.display()))?;
+    match check.broken {
+        None => {
+            println!(
+                "audit log intact: {} records verified; head {}",
+                check.verified, check.head
+            );
+            Ok(())
+        }
+        Some(broken) => Err(format!(
+            "audit log broken at record {}: {}; the {} records before it are intact",
+            broken.seq, broken.problem, check.verified
+        )
+        .into()),
     }
 }
 
@@ -116,16 +154,19 @@ async fn open_store(settings: &Settings) -> Result<Store, Error> {
     Ok(Store::open_sqlite(&settings.database(), settings.durability).await?)
 }
 
-/// Binds, announces the URL, and serves until Ctrl-C or SIGTERM.
+/// Reads the TLS certificate if there is one, binds, announces the URL, and serves until
+/// Ctrl-C or SIGTERM.
 async fn serve(
     app: Arc<App>,
     settings: &Settings,
     announce: impl FnOnce(&str),
 ) -> Result<(), Error> {
+    let tls = settings.tls()?;
     let listener = tokio::net::TcpListener::bind(&settings.listen).await?;
-    let url = format!("http://{}", listener.local_addr()?);
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let url = format!("{scheme}://{}", listener.local_addr()?);
     announce(&url);
-    talon_server::serve(app, listener, shutdown_signal()).await?;
+    talon_server::serve(app, listener, tls, shutdown_signal()).await;
     Ok(())
 }
 
@@ -245,7 +286,8 @@ async fn add_user(
 ) -> Result<(), Error> {
     let role = Role::parse(&role)
         .filter(|r| r.is_staff())
-        .ok_or("--role is admin or operator")?;
+        .ok_or("--role is admin, manager, receptionist or operator")?;
+    check_role_branch(role, branch.map(talon_core::BranchId)).map_err(|e| e.message)?;
     let (password, generated) = match std::env::var("TALON_PASSWORD") {
         Ok(p) => (p, false),
         Err(_) => (talon_server::new_token()[..16].to_string(), true),

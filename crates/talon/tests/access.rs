@@ -18,16 +18,10 @@ enum Caller {
     Display,
     Kiosk,
     Operator,
+    Receptionist,
+    Manager,
     Admin,
 }
-
-const EVERYONE: [Caller; 5] = [
-    Caller::Nobody,
-    Caller::Display,
-    Caller::Kiosk,
-    Caller::Operator,
-    Caller::Admin,
-];
 
 /// The branch's state, open tickets and configuration, as the administrator sees them.
 async fn snapshot(demo: &Demo, admin: &str, branch: u64) -> Value {
@@ -57,234 +51,521 @@ fn assert_refused(reply: &Reply, caller: Caller, what: &str) {
     reply.expect_error(status, code);
 }
 
+/// One operation of the API as the access specification sees it: the documented path, the
+/// concrete request, and who may make it.
+struct Operation {
+    method: Method,
+    documented: &'static str,
+    path: String,
+    body: Option<Value>,
+    allowed: &'static [Caller],
+}
+
+/// The OpenAPI document's operations that need a caller: (method, path).
+fn documented_operations() -> Vec<(String, String)> {
+    let document: Value =
+        serde_json::from_str(include_str!("../../talon-server/src/openapi.json")).unwrap();
+    let mut operations = Vec::new();
+    for (path, methods) in document["paths"].as_object().unwrap() {
+        for (method, operation) in methods.as_object().unwrap() {
+            if path.starts_with("/api/v1/") && operation["security"] != json!([]) {
+                operations.push((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    operations
+}
+
+/// Every operation that needs a caller, against every role of the branch and every role of
+/// another branch, each with a request that would succeed for a caller allowed to make it:
+/// the wrong role gets 403 (no token 401), a caller of another branch gets 403 for anything of
+/// this branch, and no refused request changes anything. The specification below must name
+/// every operation the OpenAPI document has, so a new endpoint cannot go untested.
 #[tokio::test]
-async fn every_endpoint_refuses_the_unauthenticated_and_the_wrong_roles() {
+async fn every_endpoint_refuses_the_wrong_roles_and_other_branches() {
     let dir = tempfile::tempdir().unwrap();
     let demo = Demo::spawn(dir.path()).await;
     let admin = demo.admin().await;
-    let op = demo.operator(0).await;
+    let other = demo.second_branch(&admin).await;
+    let operator = demo.operator(0).await;
     let b = demo.branch();
+    let staff_of = |username: &str, role: &str, branch: u64| json!({"username": username, "password": "long enough", "role": role, "branch": branch});
+    demo.post(
+        "/users",
+        Some(&admin),
+        staff_of("reception-a", "receptionist", b),
+    )
+    .await
+    .expect(201);
+    demo.post("/users", Some(&admin), staff_of("manager-a", "manager", b))
+        .await
+        .expect(201);
+    demo.post(
+        "/users",
+        Some(&admin),
+        staff_of("manager-b", "manager", other.id),
+    )
+    .await
+    .expect(201);
+    let receptionist = demo.login("reception-a", "long enough").await;
+    let manager = demo.login("manager-a", "long enough").await;
+    let manager_b = demo.login("manager-b", "long enough").await;
+    let users = demo.get("/users", Some(&admin)).await.expect(200).clone();
+    let operator_id = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "operator1")
+        .unwrap()["id"]
+        .as_u64()
+        .unwrap();
+
     let (a, w, free_w) = (demo.service("A"), demo.workplace(0), demo.workplace(1));
     let all = demo.all_services();
-    demo.open_workplace(&op, w, all).await;
+    demo.open_workplace(&operator, w, all).await;
     let ticket = demo.issue(a).await["id"].as_u64().unwrap();
-    demo.call_next(&op, w).await.unwrap();
+    demo.call_next(&operator, w).await.unwrap();
     let waiting = demo.issue(a).await["id"].as_u64().unwrap();
+    let vip = demo.category("VIP");
+    let devices = demo
+        .get(&format!("/branches/{b}/devices"), Some(&admin))
+        .await
+        .expect(200)
+        .clone();
+    let kiosk_id = devices[0]["id"].as_u64().unwrap();
     let before = snapshot(&demo, &admin, b).await;
 
-    use Caller::{Admin, Display, Kiosk, Operator};
-    let staff = vec![Admin, Operator];
-    let service = json!({"names": {"en": "New"}, "prefix": "N"});
-    // (method, path, a valid body, who may)
-    let endpoints: Vec<(Method, String, Option<Value>, Vec<Caller>)> = vec![
-        (Method::GET, "/users".into(), None, vec![Admin]),
-        (
+    use Caller::{Admin, Display, Kiosk, Manager, Operator, Receptionist};
+    const NETWORK: &[Caller] = &[Admin];
+    const CONFIGURE: &[Caller] = &[Admin, Manager];
+    const STAFF: &[Caller] = &[Admin, Manager, Receptionist, Operator];
+    const EVERYONE: &[Caller] = &[Admin, Manager, Receptionist, Operator, Kiosk, Display];
+    const ISSUE: &[Caller] = &[Admin, Manager, Receptionist, Operator, Kiosk];
+    const SERVE: &[Caller] = &[Admin, Manager, Operator];
+    const PERSONAL: &[Caller] = &[Admin, Manager, Receptionist, Operator];
+    const ERASE: &[Caller] = &[Admin, Manager];
+    let phone = json!({"identifier": {"kind": "phone", "value": "+79161234567"}});
+    let spec = |method: Method,
+                documented: &'static str,
+                path: String,
+                body: Option<Value>,
+                allowed: &'static [Caller]| Operation {
+        method,
+        documented,
+        path,
+        body,
+        allowed,
+    };
+    let operations = vec![
+        spec(
             Method::POST,
-            "/users".into(),
-            Some(json!({"username": "someone", "password": "long enough", "role": "admin"})),
-            vec![Admin],
-        ),
-        (
-            Method::GET,
-            "/branches".into(),
-            None,
-            vec![Admin, Operator, Kiosk, Display],
-        ),
-        (
-            Method::POST,
-            "/branches".into(),
-            Some(json!({"name": "New", "time_zone": "UTC", "languages": ["en"]})),
-            vec![Admin],
-        ),
-        (Method::GET, format!("/branches/{b}"), None, staff.clone()),
-        (
-            Method::PUT,
-            format!("/branches/{b}"),
-            Some(json!({"name": "Renamed", "time_zone": "UTC", "languages": ["en"]})),
-            vec![Admin],
-        ),
-        (
-            Method::GET,
-            format!("/branches/{b}/state"),
-            None,
-            vec![Admin, Operator, Kiosk, Display],
-        ),
-        (
-            Method::POST,
-            format!("/branches/{b}/devices"),
-            Some(json!({"role": "kiosk", "name": "Rogue"})),
-            vec![Admin],
-        ),
-        (
-            Method::POST,
-            format!("/branches/{b}/services"),
-            Some(service.clone()),
-            vec![Admin],
-        ),
-        (
-            Method::PUT,
-            format!("/branches/{b}/services/{a}"),
-            Some(json!({"names": {"en": "Renamed"}, "prefix": "A"})),
-            vec![Admin],
-        ),
-        (
-            Method::DELETE,
-            format!("/branches/{b}/services/{a}"),
-            None,
-            vec![Admin],
-        ),
-        (
-            Method::POST,
-            format!("/branches/{b}/workplaces"),
-            Some(json!({"name": "99"})),
-            vec![Admin],
-        ),
-        (
-            Method::PUT,
-            format!("/branches/{b}/workplaces/{free_w}"),
-            Some(json!({"name": "99"})),
-            vec![Admin],
-        ),
-        (
-            Method::DELETE,
-            format!("/branches/{b}/workplaces/{free_w}"),
-            None,
-            vec![Admin],
-        ),
-        (
-            Method::POST,
-            format!("/branches/{b}/profiles"),
-            Some(json!({"name": "New", "services": [a]})),
-            vec![Admin],
-        ),
-        (
-            Method::PUT,
-            format!("/branches/{b}/profiles/{all}"),
-            Some(json!({"name": "Renamed", "services": [a]})),
-            vec![Admin],
-        ),
-        (
-            Method::DELETE,
-            format!("/branches/{b}/profiles/{}", demo.profile("Payments first")),
-            None,
-            vec![Admin],
-        ),
-        (
-            Method::GET,
-            format!("/branches/{b}/tickets"),
-            None,
-            staff.clone(),
-        ),
-        (
-            Method::POST,
-            format!("/branches/{b}/tickets"),
-            Some(json!({"service": a})),
-            vec![Admin, Operator, Kiosk],
-        ),
-        (
-            Method::POST,
-            format!("/tickets/{ticket}/recall"),
-            None,
-            staff.clone(),
-        ),
-        (
-            Method::POST,
-            format!("/tickets/{ticket}/start"),
-            None,
-            staff.clone(),
-        ),
-        (
-            Method::POST,
-            format!("/tickets/{ticket}/no-show"),
-            None,
-            staff.clone(),
-        ),
-        (
-            Method::POST,
-            format!("/tickets/{ticket}/postpone"),
-            Some(json!({"seconds": 60})),
-            staff.clone(),
-        ),
-        (
-            Method::POST,
-            format!("/tickets/{waiting}/transfer"),
-            Some(json!({"service": demo.service("B")})),
-            staff.clone(),
-        ),
-        (
-            Method::POST,
-            format!("/workplaces/{free_w}/open"),
-            Some(json!({"profile": all})),
-            staff.clone(),
-        ),
-        (
-            Method::POST,
-            format!("/workplaces/{w}/call-next"),
-            None,
-            staff.clone(),
-        ),
-        (
-            Method::POST,
-            format!("/workplaces/{w}/call"),
-            Some(json!({"ticket": waiting})),
-            staff.clone(),
-        ),
-        (
-            Method::POST,
-            format!("/workplaces/{w}/pause"),
-            Some(json!({"reason": "coffee"})),
-            staff.clone(),
-        ),
-        (
-            Method::POST,
-            format!("/workplaces/{w}/resume"),
-            None,
-            staff.clone(),
-        ),
-        (
-            Method::POST,
-            format!("/workplaces/{w}/close"),
-            None,
-            staff.clone(),
-        ),
-        (
-            Method::POST,
+            "/api/v1/auth/logout",
             "/auth/logout".into(),
             None,
-            vec![Admin, Operator, Kiosk, Display],
+            STAFF,
+        ),
+        spec(
+            Method::GET,
+            "/api/v1/users",
+            "/users".into(),
+            None,
+            CONFIGURE,
+        ),
+        spec(Method::GET, "/api/v1/audit", "/audit".into(), None, NETWORK),
+        spec(
+            Method::POST,
+            "/api/v1/users",
+            "/users".into(),
+            Some(json!({"username": "someone", "password": "long enough", "role": "admin"})),
+            NETWORK,
+        ),
+        spec(
+            Method::PUT,
+            "/api/v1/users/{id}/disabled",
+            format!("/users/{operator_id}/disabled"),
+            Some(json!({"disabled": true})),
+            CONFIGURE,
+        ),
+        spec(
+            Method::PUT,
+            "/api/v1/users/{id}/profiles",
+            format!("/users/{operator_id}/profiles"),
+            Some(json!({"profiles": [all]})),
+            CONFIGURE,
+        ),
+        spec(
+            Method::GET,
+            "/api/v1/branches",
+            "/branches".into(),
+            None,
+            EVERYONE,
+        ),
+        spec(
+            Method::POST,
+            "/api/v1/branches",
+            "/branches".into(),
+            Some(json!({"name": "New", "time_zone": "UTC", "languages": ["en"]})),
+            NETWORK,
+        ),
+        spec(
+            Method::GET,
+            "/api/v1/branches/{branch}",
+            format!("/branches/{b}"),
+            None,
+            STAFF,
+        ),
+        spec(
+            Method::PUT,
+            "/api/v1/branches/{branch}",
+            format!("/branches/{b}"),
+            Some(json!({"name": "Renamed", "time_zone": "UTC", "languages": ["en"]})),
+            CONFIGURE,
+        ),
+        spec(
+            Method::GET,
+            "/api/v1/branches/{branch}/state",
+            format!("/branches/{b}/state"),
+            None,
+            EVERYONE,
+        ),
+        spec(
+            Method::GET,
+            "/api/v1/branches/{branch}/events",
+            format!("/branches/{b}/events"),
+            None,
+            EVERYONE,
+        ),
+        spec(
+            Method::GET,
+            "/api/v1/branches/{branch}/announcement",
+            format!("/branches/{b}/announcement?ticket=A001&workplace=1"),
+            None,
+            EVERYONE,
+        ),
+        spec(
+            Method::GET,
+            "/api/v1/branches/{branch}/announcement.wav",
+            format!("/branches/{b}/announcement.wav?ticket=A001&workplace=1"),
+            None,
+            EVERYONE,
+        ),
+        spec(
+            Method::GET,
+            "/api/v1/branches/{branch}/me/today",
+            format!("/branches/{b}/me/today"),
+            None,
+            SERVE,
+        ),
+        spec(
+            Method::POST,
+            "/api/v1/branches/{branch}/devices",
+            format!("/branches/{b}/devices"),
+            Some(json!({"role": "kiosk", "name": "Rogue"})),
+            CONFIGURE,
+        ),
+        spec(
+            Method::GET,
+            "/api/v1/branches/{branch}/devices",
+            format!("/branches/{b}/devices"),
+            None,
+            CONFIGURE,
+        ),
+        spec(
+            Method::DELETE,
+            "/api/v1/branches/{branch}/devices/{id}",
+            format!("/branches/{b}/devices/{kiosk_id}"),
+            None,
+            CONFIGURE,
+        ),
+        spec(
+            Method::POST,
+            "/api/v1/branches/{branch}/pairings",
+            format!("/branches/{b}/pairings"),
+            Some(json!({"role": "display", "name": "Rogue"})),
+            CONFIGURE,
+        ),
+        spec(
+            Method::POST,
+            "/api/v1/branches/{branch}/services",
+            format!("/branches/{b}/services"),
+            Some(json!({"names": {"en": "New"}, "prefix": "N"})),
+            CONFIGURE,
+        ),
+        spec(
+            Method::PUT,
+            "/api/v1/branches/{branch}/services/{id}",
+            format!("/branches/{b}/services/{a}"),
+            Some(json!({"names": {"en": "Renamed"}, "prefix": "A"})),
+            CONFIGURE,
+        ),
+        spec(
+            Method::DELETE,
+            "/api/v1/branches/{branch}/services/{id}",
+            format!("/branches/{b}/services/{a}"),
+            None,
+            CONFIGURE,
+        ),
+        spec(
+            Method::POST,
+            "/api/v1/branches/{branch}/workplaces",
+            format!("/branches/{b}/workplaces"),
+            Some(json!({"name": "99"})),
+            CONFIGURE,
+        ),
+        spec(
+            Method::PUT,
+            "/api/v1/branches/{branch}/workplaces/{id}",
+            format!("/branches/{b}/workplaces/{free_w}"),
+            Some(json!({"name": "99"})),
+            CONFIGURE,
+        ),
+        spec(
+            Method::DELETE,
+            "/api/v1/branches/{branch}/workplaces/{id}",
+            format!("/branches/{b}/workplaces/{free_w}"),
+            None,
+            CONFIGURE,
+        ),
+        spec(
+            Method::POST,
+            "/api/v1/branches/{branch}/profiles",
+            format!("/branches/{b}/profiles"),
+            Some(json!({"name": "New", "services": [a]})),
+            CONFIGURE,
+        ),
+        spec(
+            Method::PUT,
+            "/api/v1/branches/{branch}/profiles/{id}",
+            format!("/branches/{b}/profiles/{all}"),
+            Some(json!({"name": "Renamed", "services": [a]})),
+            CONFIGURE,
+        ),
+        spec(
+            Method::DELETE,
+            "/api/v1/branches/{branch}/profiles/{id}",
+            format!("/branches/{b}/profiles/{}", demo.profile("Payments first")),
+            None,
+            CONFIGURE,
+        ),
+        spec(
+            Method::POST,
+            "/api/v1/branches/{branch}/profiles/preview",
+            format!("/branches/{b}/profiles/preview"),
+            Some(json!({"profile": {"name": "Preview", "services": [a]},
+                        "sample": [{"service": a, "waited_secs": 60}]})),
+            CONFIGURE,
+        ),
+        spec(
+            Method::POST,
+            "/api/v1/branches/{branch}/categories",
+            format!("/branches/{b}/categories"),
+            Some(json!({"names": {"en": "New"}})),
+            CONFIGURE,
+        ),
+        spec(
+            Method::PUT,
+            "/api/v1/branches/{branch}/categories/{id}",
+            format!("/branches/{b}/categories/{vip}"),
+            Some(json!({"names": {"en": "Renamed"}})),
+            CONFIGURE,
+        ),
+        spec(
+            Method::DELETE,
+            "/api/v1/branches/{branch}/categories/{id}",
+            format!("/branches/{b}/categories/{vip}"),
+            None,
+            CONFIGURE,
+        ),
+        spec(
+            Method::POST,
+            "/api/v1/branches/{branch}/customers",
+            format!("/branches/{b}/customers"),
+            Some(json!({"identifier": phone["identifier"], "category": vip})),
+            PERSONAL,
+        ),
+        spec(
+            Method::POST,
+            "/api/v1/branches/{branch}/customers/lookup",
+            format!("/branches/{b}/customers/lookup"),
+            Some(phone.clone()),
+            PERSONAL,
+        ),
+        spec(
+            Method::POST,
+            "/api/v1/branches/{branch}/customers/export",
+            format!("/branches/{b}/customers/export"),
+            Some(phone.clone()),
+            ERASE,
+        ),
+        spec(
+            Method::POST,
+            "/api/v1/branches/{branch}/customers/forget",
+            format!("/branches/{b}/customers/forget"),
+            Some(phone.clone()),
+            ERASE,
+        ),
+        spec(
+            Method::GET,
+            "/api/v1/branches/{branch}/tickets",
+            format!("/branches/{b}/tickets"),
+            None,
+            STAFF,
+        ),
+        spec(
+            Method::POST,
+            "/api/v1/branches/{branch}/tickets",
+            format!("/branches/{b}/tickets"),
+            Some(json!({"service": a})),
+            ISSUE,
+        ),
+        spec(
+            Method::POST,
+            "/api/v1/tickets/{id}/recall",
+            format!("/tickets/{ticket}/recall"),
+            None,
+            SERVE,
+        ),
+        spec(
+            Method::POST,
+            "/api/v1/tickets/{id}/start",
+            format!("/tickets/{ticket}/start"),
+            None,
+            SERVE,
+        ),
+        spec(
+            Method::POST,
+            "/api/v1/tickets/{id}/finish",
+            format!("/tickets/{ticket}/finish"),
+            None,
+            SERVE,
+        ),
+        spec(
+            Method::POST,
+            "/api/v1/tickets/{id}/no-show",
+            format!("/tickets/{ticket}/no-show"),
+            None,
+            SERVE,
+        ),
+        spec(
+            Method::POST,
+            "/api/v1/tickets/{id}/postpone",
+            format!("/tickets/{ticket}/postpone"),
+            Some(json!({"seconds": 60})),
+            SERVE,
+        ),
+        spec(
+            Method::POST,
+            "/api/v1/tickets/{id}/transfer",
+            format!("/tickets/{waiting}/transfer"),
+            Some(json!({"service": demo.service("B")})),
+            SERVE,
+        ),
+        spec(
+            Method::POST,
+            "/api/v1/workplaces/{workplace}/open",
+            format!("/workplaces/{free_w}/open"),
+            Some(json!({"profile": all})),
+            SERVE,
+        ),
+        spec(
+            Method::POST,
+            "/api/v1/workplaces/{workplace}/call-next",
+            format!("/workplaces/{w}/call-next"),
+            None,
+            SERVE,
+        ),
+        spec(
+            Method::POST,
+            "/api/v1/workplaces/{workplace}/call",
+            format!("/workplaces/{w}/call"),
+            Some(json!({"ticket": waiting})),
+            SERVE,
+        ),
+        spec(
+            Method::POST,
+            "/api/v1/workplaces/{workplace}/pause",
+            format!("/workplaces/{w}/pause"),
+            Some(json!({"reason": "coffee"})),
+            SERVE,
+        ),
+        spec(
+            Method::POST,
+            "/api/v1/workplaces/{workplace}/resume",
+            format!("/workplaces/{w}/resume"),
+            None,
+            SERVE,
+        ),
+        spec(
+            Method::POST,
+            "/api/v1/workplaces/{workplace}/close",
+            format!("/workplaces/{w}/close"),
+            None,
+            SERVE,
         ),
     ];
+    for (method, path) in documented_operations() {
+        assert!(
+            operations
+                .iter()
+                .any(|o| o.method.as_str() == method && o.documented == path),
+            "{method} {path} is documented but has no access specification here"
+        );
+    }
 
+    // The callers of this branch, and of the other one.
+    let home: Vec<(Caller, Option<&str>)> = vec![
+        (Caller::Nobody, None),
+        (Caller::Display, Some(demo.display())),
+        (Caller::Kiosk, Some(demo.kiosk())),
+        (Caller::Operator, Some(operator.as_str())),
+        (Caller::Receptionist, Some(&receptionist)),
+        (Caller::Manager, Some(&manager)),
+        (Caller::Admin, Some(&admin)),
+    ];
+    let away: Vec<(Caller, &str)> = vec![
+        (Caller::Display, &other.display),
+        (Caller::Kiosk, &other.kiosk),
+        (Caller::Operator, &other.operator),
+        (Caller::Manager, &manager_b),
+    ];
     let mut refused = 0;
-    for (method, path, body, allowed) in &endpoints {
-        for caller in EVERYONE.into_iter().filter(|c| !allowed.contains(c)) {
-            let token = match caller {
-                Caller::Nobody => None,
-                Caller::Display => Some(demo.display()),
-                Caller::Kiosk => Some(demo.kiosk()),
-                Caller::Operator => Some(op.as_str()),
-                Caller::Admin => Some(admin.as_str()),
-            };
-            let reply = demo.send(method.clone(), path, token, body.clone()).await;
-            assert_refused(&reply, caller, &format!("{method} {path}"));
-            refused += 1;
+    for o in &operations {
+        let what = format!("{} {}", o.method, o.path);
+        for (caller, token) in &home {
+            if !o.allowed.contains(caller) {
+                let reply = demo
+                    .send(o.method.clone(), &o.path, *token, o.body.clone())
+                    .await;
+                assert_refused(&reply, *caller, &what);
+                refused += 1;
+            }
+        }
+        // Everything but the network-wide lists and one's own session is this branch's.
+        let network_wide = matches!(
+            o.documented,
+            "/api/v1/users" | "/api/v1/branches" | "/api/v1/audit"
+        ) || o.documented == "/api/v1/auth/logout";
+        for (caller, token) in &away {
+            if !network_wide || !o.allowed.contains(caller) {
+                let reply = demo
+                    .send(o.method.clone(), &o.path, Some(token), o.body.clone())
+                    .await;
+                assert_refused(&reply, *caller, &format!("{what} from another branch"));
+                refused += 1;
+            }
         }
     }
-    assert!(refused > 80, "{refused}");
-    // The live stream: anyone of the branch, but not nobody.
-    let events = demo.get(&format!("/branches/{b}/events"), None).await;
-    assert_refused(&events, Caller::Nobody, "GET events");
+    assert!(refused > 200, "{refused}");
 
     assert_eq!(
         snapshot(&demo, &admin, b).await,
         before,
         "a refused request changed the branch"
     );
-    let users = demo.get("/users", Some(&admin)).await.expect(200).clone();
     assert_eq!(
-        users.as_array().unwrap().len(),
-        7,
-        "no user was created: {users}"
+        demo.get("/users", Some(&admin)).await.expect(200),
+        &users,
+        "no user was created or changed"
     );
     let branches = demo
         .get("/branches", Some(&admin))
@@ -293,16 +574,30 @@ async fn every_endpoint_refuses_the_unauthenticated_and_the_wrong_roles() {
         .clone();
     assert_eq!(
         branches.as_array().unwrap().len(),
-        1,
+        2,
         "no branch was created"
     );
+    // The customer record was neither written nor erased by a refused caller.
+    demo.post(
+        &format!("/branches/{b}/customers/lookup"),
+        Some(&admin),
+        phone,
+    )
+    .await
+    .expect(200);
+    assert_eq!(
+        demo.get(&format!("/branches/{b}/devices"), Some(&admin))
+            .await
+            .expect(200),
+        &devices,
+        "no device was revoked or added"
+    );
     // Every token still works: refusals did not log anybody out.
-    demo.get(&format!("/branches/{b}/state"), Some(&op))
-        .await
-        .expect(200);
-    demo.get(&format!("/branches/{b}/state"), Some(demo.kiosk()))
-        .await
-        .expect(200);
+    for token in [operator.as_str(), demo.kiosk(), &receptionist, &manager] {
+        demo.get(&format!("/branches/{b}/state"), Some(token))
+            .await
+            .expect(200);
+    }
 }
 
 #[tokio::test]
@@ -606,14 +901,15 @@ async fn a_ticket_token_opens_that_ticket_only() {
     }
 }
 
-/// An administrator bound to one branch configures that branch only: it cannot hand out
-/// accounts beyond it, least of all an unrestricted administrator.
+/// A branch's manager configures that branch only: it cannot hand out accounts beyond it,
+/// least of all an administrator's or another manager's.
 #[tokio::test]
-async fn a_branch_administrator_cannot_create_accounts_beyond_its_branch() {
+async fn a_branch_manager_cannot_create_accounts_beyond_its_branch() {
     let dir = tempfile::tempdir().unwrap();
     let demo = Demo::spawn(dir.path()).await;
     let admin = demo.admin().await;
     let other = demo.second_branch(&admin).await;
+    // An administrator belongs to the whole network: a branch's head is a manager.
     demo.post(
         "/users",
         Some(&admin),
@@ -621,13 +917,29 @@ async fn a_branch_administrator_cannot_create_accounts_beyond_its_branch() {
                "branch": other.id}),
     )
     .await
+    .expect_error(422, "validation_failed");
+    demo.post(
+        "/users",
+        Some(&admin),
+        json!({"username": "b-manager", "password": "b-manager-password", "role": "manager",
+               "branch": other.id}),
+    )
+    .await
     .expect(201);
-    let b_admin = demo.login("b-admin", "b-admin-password").await;
-    // At home it may configure.
+    let b_admin = demo.login("b-manager", "b-manager-password").await;
+    // At home it may configure, and add its operators.
     demo.post(
         &format!("/branches/{}/workplaces", other.id),
         Some(&b_admin),
         json!({"name": "B2"}),
+    )
+    .await
+    .expect(201);
+    demo.post(
+        "/users",
+        Some(&b_admin),
+        json!({"username": "b-clerk", "password": "b-clerk-password",
+               "role": "operator", "branch": other.id}),
     )
     .await
     .expect(201);
@@ -647,15 +959,18 @@ async fn a_branch_administrator_cannot_create_accounts_beyond_its_branch() {
 
     let users_before = demo.get("/users", Some(&admin)).await.expect(200).clone();
     let mut created = Vec::new();
-    for (username, branch) in [
-        ("escalated", Value::Null),
-        ("planted", json!(demo.branch())),
+    for (username, role, branch) in [
+        ("escalated", "admin", Value::Null),
+        ("planted", "admin", json!(demo.branch())),
+        ("peer", "manager", json!(other.id)),
+        ("foreign", "operator", json!(demo.branch())),
+        ("roaming", "operator", Value::Null),
     ] {
         let reply = demo
             .post(
                 "/users",
                 Some(&b_admin),
-                json!({"username": username, "password": "long enough", "role": "admin",
+                json!({"username": username, "password": "long enough", "role": role,
                        "branch": branch}),
             )
             .await;
@@ -667,7 +982,7 @@ async fn a_branch_administrator_cannot_create_accounts_beyond_its_branch() {
     }
     assert!(
         created.is_empty(),
-        "an administrator of branch {} created administrators beyond it:\n{}",
+        "the manager of branch {} created accounts beyond its powers:\n{}",
         other.id,
         created.join("\n")
     );
@@ -675,4 +990,93 @@ async fn a_branch_administrator_cannot_create_accounts_beyond_its_branch() {
         demo.get("/users", Some(&admin)).await.expect(200),
         &users_before
     );
+}
+
+/// The roles between administrator and operator at work: a receptionist issues tickets and
+/// keeps visitors' records but calls nobody; a manager configures the branch and may work a
+/// workplace.
+#[tokio::test]
+async fn a_receptionist_and_a_manager_do_their_jobs() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = Demo::spawn(dir.path()).await;
+    let admin = demo.admin().await;
+    let b = demo.branch();
+    for (username, role) in [("front-desk", "receptionist"), ("head", "manager")] {
+        demo.post(
+            "/users",
+            Some(&admin),
+            json!({"username": username, "password": "long enough", "role": role, "branch": b}),
+        )
+        .await
+        .expect(201);
+    }
+    let receptionist = demo.login("front-desk", "long enough").await;
+    let manager = demo.login("head", "long enough").await;
+
+    let vip = demo.category("VIP");
+    let phone = json!({"kind": "phone", "value": "8 916 123-45-67"});
+    demo.post(
+        &format!("/branches/{b}/customers"),
+        Some(&receptionist),
+        json!({"identifier": phone, "category": vip}),
+    )
+    .await
+    .expect(200);
+    let ticket = demo
+        .post(
+            &format!("/branches/{b}/tickets"),
+            Some(&receptionist),
+            json!({"service": demo.service("A"), "identification": phone}),
+        )
+        .await
+        .expect(201)
+        .clone();
+    assert_eq!(
+        ticket["category"],
+        json!(vip),
+        "the record gave the category"
+    );
+    let listed = demo
+        .get(&format!("/branches/{b}/tickets"), Some(&receptionist))
+        .await;
+    assert_eq!(listed.expect(200)[0]["id"], ticket["id"]);
+    demo.post(
+        &format!("/workplaces/{}/open", demo.workplace(0)),
+        Some(&receptionist),
+        json!({"profile": demo.all_services()}),
+    )
+    .await
+    .expect_error(403, "forbidden");
+
+    // The manager adds a service and calls the visitor at a workplace.
+    demo.post(
+        &format!("/branches/{b}/services"),
+        Some(&manager),
+        json!({"names": {"en": "Safes"}, "prefix": "S"}),
+    )
+    .await
+    .expect(201);
+    demo.open_workplace(&manager, demo.workplace(0), demo.all_services())
+        .await;
+    let called = demo
+        .call_next(&manager, demo.workplace(0))
+        .await
+        .expect("a call");
+    assert_eq!(called["id"], ticket["id"]);
+    // Erasing the visitor's record on request is the manager's.
+    demo.post(
+        &format!("/branches/{b}/customers/forget"),
+        Some(&receptionist),
+        json!({"identifier": phone}),
+    )
+    .await
+    .expect_error(403, "forbidden");
+    let erased = demo
+        .post(
+            &format!("/branches/{b}/customers/forget"),
+            Some(&manager),
+            json!({"identifier": phone}),
+        )
+        .await;
+    assert_eq!(erased.status.as_u16(), 204, "{}", erased.text);
 }

@@ -2,13 +2,14 @@
 
 use crate::app::App;
 use crate::auth::{
-    Principal, Role, check_password, check_username, hash_password, new_token, sha256_hex,
-    verify_password,
+    Principal, Role, SESSION_COOKIE, check_password, check_role_branch, check_username, csrf_token,
+    hash_password, new_token, sha256_hex, verify_password,
 };
 use crate::error::ApiError;
 use crate::extract::{Json, Path};
 use axum::extract::{ConnectInfo, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
@@ -28,6 +29,10 @@ const DECOY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$
 pub struct LoginRequest {
     username: String,
     password: String,
+    /// For the staff pages: keep the session in an http-only cookie and answer its CSRF token
+    /// instead of the token itself.
+    #[serde(default)]
+    cookie: bool,
 }
 
 #[derive(Serialize)]
@@ -55,16 +60,30 @@ impl From<User> for UserView {
 
 #[derive(Serialize)]
 pub struct Session {
-    token: String,
+    /// The bearer token; absent for a cookie session, whose token the page never sees.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token: Option<String>,
+    /// A cookie session's CSRF token, sent back as `X-CSRF-Token` on every change.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    csrf: Option<String>,
     expires_at: Timestamp,
     user: UserView,
+}
+
+/// The `Set-Cookie` value of a session cookie; `Secure` whenever Talon is reached over HTTPS.
+fn session_cookie(app: &App, token: &str, max_age: i64) -> String {
+    let secure = if app.security.hsts { "; Secure" } else { "" };
+    format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
+    )
 }
 
 pub async fn login(
     State(app): State<Arc<App>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Json(request): Json<LoginRequest>,
-) -> Result<axum::Json<Session>, ApiError> {
+) -> Result<Response, ApiError> {
+    crate::audit::note_login(&request.username);
     let limits = &app.limits;
     limits
         .login_by_address
@@ -108,19 +127,34 @@ pub async fn login(
             expires_at: Some(expires_at),
         })
         .await?;
+    if request.cookie {
+        let cookie = session_cookie(&app, &token, SESSION_HOURS * 3600);
+        let session = Session {
+            csrf: Some(csrf_token(&token)),
+            token: None,
+            expires_at,
+            user: user.into(),
+        };
+        return Ok(([(header::SET_COOKIE, cookie)], axum::Json(session)).into_response());
+    }
     Ok(axum::Json(Session {
-        token,
+        token: Some(token),
+        csrf: None,
         expires_at,
         user: user.into(),
-    }))
+    })
+    .into_response())
 }
 
 pub async fn logout(
     State(app): State<Arc<App>>,
     principal: Principal,
-) -> Result<StatusCode, ApiError> {
+) -> Result<Response, ApiError> {
     app.store.delete_token(&principal.token_hash).await?;
-    Ok(StatusCode::NO_CONTENT)
+    super::devices::end_streams(&app, &principal);
+    // Whether or not the session came in a cookie, the browser forgets any cookie it has.
+    let forget = session_cookie(&app, "", 0);
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, forget)]).into_response())
 }
 
 #[derive(Deserialize)]
@@ -140,14 +174,17 @@ pub async fn create_user(
     principal: Principal,
     Json(request): Json<CreateUserRequest>,
 ) -> Result<(StatusCode, axum::Json<UserView>), ApiError> {
-    // An administrator of one branch creates staff of that branch only.
-    principal.require(&[Role::Admin], request.branch)?;
-    if principal.branch.is_some() && request.branch.is_none() {
-        return Err(ApiError::forbidden());
-    }
     let role = Role::parse(&request.role)
         .filter(|r| r.is_staff())
-        .ok_or_else(|| ApiError::invalid("role is admin or operator"))?;
+        .ok_or_else(|| ApiError::invalid("role is admin, manager, receptionist or operator"))?;
+    // A manager adds the staff of their own branch, never a manager or an administrator.
+    if !principal.is_network_admin() {
+        let own = principal.branch.is_some() && request.branch == principal.branch;
+        if !own || !matches!(role, Role::Operator | Role::Receptionist) {
+            return Err(ApiError::forbidden());
+        }
+    }
+    check_role_branch(role, request.branch)?;
     check_username(&request.username)?;
     check_password(&request.password)?;
     if let Some(branch) = request.branch {
@@ -174,7 +211,6 @@ pub async fn list_users(
     State(app): State<Arc<App>>,
     principal: Principal,
 ) -> Result<axum::Json<Vec<UserView>>, ApiError> {
-    principal.require(&[Role::Admin], None)?;
     let users = app.store.users().await?;
     Ok(axum::Json(
         users
@@ -191,15 +227,14 @@ pub struct ProfilesRequest {
     profiles: Option<Vec<ProfileId>>,
 }
 
-/// Assigns the work profiles a user may work with (`null`: any). An administrator of one
-/// branch assigns only staff of that branch.
+/// Assigns the work profiles a user may work with (`null`: any). A manager assigns only staff
+/// of their branch.
 pub async fn set_profiles(
     State(app): State<Arc<App>>,
     principal: Principal,
     Path(id): Path<u64>,
     Json(request): Json<ProfilesRequest>,
 ) -> Result<axum::Json<UserView>, ApiError> {
-    principal.require(&[Role::Admin], None)?;
     let not_found = || ApiError::new(StatusCode::NOT_FOUND, "user_not_found", "no such user");
     let user = app.store.user(id).await?.ok_or_else(not_found)?;
     if principal.branch.is_some() && user.branch != principal.branch {
@@ -207,6 +242,47 @@ pub async fn set_profiles(
     }
     if !app.store.set_user_profiles(id, request.profiles).await? {
         return Err(not_found());
+    }
+    let user = app.store.user(id).await?.ok_or_else(not_found)?;
+    Ok(axum::Json(user.into()))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DisabledRequest {
+    disabled: bool,
+}
+
+/// Disables (or enables again) a user. A disabled user cannot sign in, and every session they
+/// hold ends now, its open streams included. A manager disables only staff of their branch
+/// whom they could have created; nobody disables themself.
+pub async fn set_disabled(
+    State(app): State<Arc<App>>,
+    principal: Principal,
+    Path(id): Path<u64>,
+    Json(request): Json<DisabledRequest>,
+) -> Result<axum::Json<UserView>, ApiError> {
+    let not_found = || ApiError::new(StatusCode::NOT_FOUND, "user_not_found", "no such user");
+    let user = app.store.user(id).await?.ok_or_else(not_found)?;
+    let role = Role::parse(&user.role);
+    let managed = principal.is_network_admin()
+        || (user.branch.is_some()
+            && user.branch == principal.branch
+            && matches!(role, Some(Role::Operator | Role::Receptionist)));
+    if !managed {
+        return Err(ApiError::forbidden());
+    }
+    if principal.user_id == Some(id) {
+        return Err(ApiError::invalid("you cannot disable yourself"));
+    }
+    let ended = app
+        .store
+        .set_user_disabled(id, request.disabled)
+        .await?
+        .ok_or_else(not_found)?;
+    for hash in ended {
+        // Nobody listening is fine: no stream was open.
+        let _ = app.revoked.send(Arc::from(hash.as_str()));
     }
     let user = app.store.user(id).await?.ok_or_else(not_found)?;
     Ok(axum::Json(user.into()))

@@ -1,13 +1,11 @@
 //! Branches: creating and changing them, their live state and event stream, their devices.
 
-use super::tickets::STAFF;
 use crate::app::App;
-use crate::auth::{Principal, Role, new_token, sha256_hex};
+use crate::auth::Principal;
 use crate::branch::config_json;
 use crate::error::ApiError;
 use crate::extract::{Json, Path, Query};
 use crate::live;
-use crate::printing::PrinterConfig;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -16,9 +14,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use talon_core::{BranchId, BranchSettings, BranchState, BranchView, Command};
-use talon_store::{TokenKind, TokenRecord};
-
-const ANYONE_OF_BRANCH: &[Role] = &[Role::Admin, Role::Operator, Role::Kiosk, Role::Display];
 
 #[derive(Serialize)]
 pub struct BranchSummary {
@@ -36,10 +31,8 @@ fn summary(id: BranchId, state: &BranchState) -> BranchSummary {
 
 pub async fn create(
     State(app): State<Arc<App>>,
-    principal: Principal,
     Json(settings): Json<BranchSettings>,
 ) -> Result<(StatusCode, axum::Json<BranchSummary>), ApiError> {
-    principal.require_network_admin()?;
     settings.validate()?;
     let id = BranchId(app.next_id().await?);
     let handle = app.branches.start(
@@ -66,7 +59,6 @@ pub async fn list(
     State(app): State<Arc<App>>,
     principal: Principal,
 ) -> Result<axum::Json<Vec<BranchSummary>>, ApiError> {
-    principal.require(ANYONE_OF_BRANCH, None)?;
     let mut branches = Vec::new();
     for handle in app.branches.all() {
         if principal.branch.is_none_or(|b| b == handle.id) {
@@ -81,10 +73,8 @@ pub async fn list(
 /// The branch's whole configuration.
 pub async fn show(
     State(app): State<Arc<App>>,
-    principal: Principal,
     Path(branch): Path<BranchId>,
 ) -> Result<axum::Json<Value>, ApiError> {
-    principal.require(STAFF, Some(branch))?;
     let mut config = app.branch(branch)?.read(config_json).await?;
     config["id"] = json!(branch);
     Ok(axum::Json(config))
@@ -92,11 +82,9 @@ pub async fn show(
 
 pub async fn update(
     State(app): State<Arc<App>>,
-    principal: Principal,
     Path(branch): Path<BranchId>,
     Json(settings): Json<BranchSettings>,
 ) -> Result<axum::Json<BranchSummary>, ApiError> {
-    principal.require(&[Role::Admin], Some(branch))?;
     let updated = app
         .branch(branch)?
         .execute(Command::UpdateBranch(settings), move |state, _| {
@@ -109,10 +97,8 @@ pub async fn update(
 /// A snapshot for displays and dashboards.
 pub async fn state(
     State(app): State<Arc<App>>,
-    principal: Principal,
     Path(branch): Path<BranchId>,
 ) -> Result<axum::Json<BranchView>, ApiError> {
-    principal.require(ANYONE_OF_BRANCH, Some(branch))?;
     let now = Timestamp::now();
     let view = app.branch(branch)?.read(move |s| s.view(now)).await?;
     Ok(axum::Json(view))
@@ -133,7 +119,6 @@ pub async fn events(
     Query(query): Query<EventsQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    principal.require(ANYONE_OF_BRANCH, Some(branch))?;
     let header = headers
         .get("last-event-id")
         .map(|v| {
@@ -150,76 +135,11 @@ pub async fn events(
         })
         .transpose()?;
     let handle = app.branch(branch)?;
-    live::stream(&app, handle, header.or(query.last_event_id)).await
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DeviceRequest {
-    role: String,
-    name: String,
-    /// A kiosk's receipt printer.
-    printer: Option<PrinterConfig>,
-}
-
-#[derive(Serialize)]
-pub struct DeviceToken {
-    token: String,
-    role: &'static str,
-    branch: BranchId,
-    name: String,
-    printer: Option<PrinterConfig>,
-}
-
-/// Issues a token for a kiosk or display of this branch.
-pub async fn create_device(
-    State(app): State<Arc<App>>,
-    principal: Principal,
-    Path(branch): Path<BranchId>,
-    Json(request): Json<DeviceRequest>,
-) -> Result<(StatusCode, axum::Json<DeviceToken>), ApiError> {
-    principal.require(&[Role::Admin], Some(branch))?;
-    app.branch(branch)?;
-    let role = Role::parse(&request.role)
-        .filter(|r| matches!(r, Role::Kiosk | Role::Display))
-        .ok_or_else(|| ApiError::invalid("role is kiosk or display"))?;
-    let name = request.name.trim().to_string();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(ApiError::invalid("name has 1 to 100 characters"));
-    }
-    if let Some(printer) = &request.printer {
-        if role != Role::Kiosk {
-            return Err(ApiError::invalid("only a kiosk has a printer"));
-        }
-        printer.validate().map_err(ApiError::invalid)?;
-    }
-    let printer_json = request
-        .printer
-        .as_ref()
-        .map(serde_json::to_string)
-        .transpose()
-        .map_err(|_| ApiError::internal())?;
-    let token = new_token();
-    app.store
-        .insert_token(TokenRecord {
-            token_hash: sha256_hex(&token),
-            kind: TokenKind::Device,
-            role: role.as_str().to_string(),
-            user_id: None,
-            branch: Some(branch),
-            name: Some(name.clone()),
-            expires_at: None,
-            printer: printer_json,
-        })
-        .await?;
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(DeviceToken {
-            token,
-            role: role.as_str(),
-            branch,
-            name,
-            printer: request.printer,
-        }),
-    ))
+    live::stream(
+        &app,
+        handle,
+        header.or(query.last_event_id),
+        &principal.token_hash,
+    )
+    .await
 }

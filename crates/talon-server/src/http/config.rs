@@ -3,7 +3,6 @@
 //! profile cannot be removed, say) and it becomes an event like every other change.
 
 use crate::app::App;
-use crate::auth::{Principal, Role};
 use crate::branch::BranchHandle;
 use crate::error::ApiError;
 use crate::extract::{Json, Path};
@@ -14,11 +13,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use talon_core::{
     BranchId, BranchState, Category, CategoryId, Command, DomainError, Entity, Hours, Language,
-    NumberRange, Policy, ProfileEntry, ProfileId, RatioScope, RatioStep, Rules, Service, ServiceId,
-    Variant, WorkProfile, Workplace, WorkplaceId,
+    NumberRange, Policy, Preview, ProfileEntry, ProfileId, RatioScope, RatioStep, Rules,
+    SampleTicket, Service, ServiceId, Variant, WorkProfile, Workplace, WorkplaceId,
 };
-
-const ADMIN: &[Role] = &[Role::Admin];
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -167,16 +164,6 @@ impl CategoryInput {
     }
 }
 
-/// The branch, checked to be the admin's to change.
-fn admin_branch(
-    app: &App,
-    principal: &Principal,
-    branch: BranchId,
-) -> Result<BranchHandle, ApiError> {
-    principal.require(ADMIN, Some(branch))?;
-    app.branch(branch)
-}
-
 /// Runs the command that defines `item` and answers with the item as saved.
 async fn define<T: Clone + Send + 'static>(
     handle: &BranchHandle,
@@ -203,11 +190,10 @@ async fn existing(
 
 pub async fn create_service(
     State(app): State<Arc<App>>,
-    principal: Principal,
     Path(branch): Path<BranchId>,
     Json(input): Json<ServiceInput>,
 ) -> Result<(StatusCode, axum::Json<Service>), ApiError> {
-    let handle = admin_branch(&app, &principal, branch)?;
+    let handle = app.branch(branch)?;
     let service = input.into_service(ServiceId(app.next_id().await?));
     Ok((
         StatusCode::CREATED,
@@ -217,11 +203,10 @@ pub async fn create_service(
 
 pub async fn update_service(
     State(app): State<Arc<App>>,
-    principal: Principal,
     Path((branch, id)): Path<(BranchId, ServiceId)>,
     Json(input): Json<ServiceInput>,
 ) -> Result<axum::Json<Service>, ApiError> {
-    let handle = admin_branch(&app, &principal, branch)?;
+    let handle = app.branch(branch)?;
     existing(&handle, Entity::Service, move |s| s.service(id).is_some()).await?;
     let service = input.into_service(id);
     Ok(axum::Json(
@@ -231,10 +216,9 @@ pub async fn update_service(
 
 pub async fn remove_service(
     State(app): State<Arc<App>>,
-    principal: Principal,
     Path((branch, id)): Path<(BranchId, ServiceId)>,
 ) -> Result<StatusCode, ApiError> {
-    let handle = admin_branch(&app, &principal, branch)?;
+    let handle = app.branch(branch)?;
     handle
         .execute(Command::RemoveService(id), |_, _| ())
         .await?;
@@ -243,11 +227,10 @@ pub async fn remove_service(
 
 pub async fn create_workplace(
     State(app): State<Arc<App>>,
-    principal: Principal,
     Path(branch): Path<BranchId>,
     Json(input): Json<WorkplaceInput>,
 ) -> Result<(StatusCode, axum::Json<Workplace>), ApiError> {
-    let handle = admin_branch(&app, &principal, branch)?;
+    let handle = app.branch(branch)?;
     let workplace = Workplace {
         id: WorkplaceId(app.next_id().await?),
         name: input.name,
@@ -260,11 +243,10 @@ pub async fn create_workplace(
 
 pub async fn update_workplace(
     State(app): State<Arc<App>>,
-    principal: Principal,
     Path((branch, id)): Path<(BranchId, WorkplaceId)>,
     Json(input): Json<WorkplaceInput>,
 ) -> Result<axum::Json<Workplace>, ApiError> {
-    let handle = admin_branch(&app, &principal, branch)?;
+    let handle = app.branch(branch)?;
     existing(&handle, Entity::Workplace, move |s| {
         s.workplace(id).is_some()
     })
@@ -280,10 +262,9 @@ pub async fn update_workplace(
 
 pub async fn remove_workplace(
     State(app): State<Arc<App>>,
-    principal: Principal,
     Path((branch, id)): Path<(BranchId, WorkplaceId)>,
 ) -> Result<StatusCode, ApiError> {
-    let handle = admin_branch(&app, &principal, branch)?;
+    let handle = app.branch(branch)?;
     handle
         .execute(Command::RemoveWorkplace(id), |_, _| ())
         .await?;
@@ -292,11 +273,10 @@ pub async fn remove_workplace(
 
 pub async fn create_profile(
     State(app): State<Arc<App>>,
-    principal: Principal,
     Path(branch): Path<BranchId>,
     Json(input): Json<ProfileInput>,
 ) -> Result<(StatusCode, axum::Json<WorkProfile>), ApiError> {
-    let handle = admin_branch(&app, &principal, branch)?;
+    let handle = app.branch(branch)?;
     let profile = input.into_profile(ProfileId(app.next_id().await?))?;
     Ok((
         StatusCode::CREATED,
@@ -306,11 +286,10 @@ pub async fn create_profile(
 
 pub async fn update_profile(
     State(app): State<Arc<App>>,
-    principal: Principal,
     Path((branch, id)): Path<(BranchId, ProfileId)>,
     Json(input): Json<ProfileInput>,
 ) -> Result<axum::Json<WorkProfile>, ApiError> {
-    let handle = admin_branch(&app, &principal, branch)?;
+    let handle = app.branch(branch)?;
     existing(&handle, Entity::Profile, move |s| s.profile(id).is_some()).await?;
     let profile = input.into_profile(id)?;
     Ok(axum::Json(
@@ -320,10 +299,9 @@ pub async fn update_profile(
 
 pub async fn remove_profile(
     State(app): State<Arc<App>>,
-    principal: Principal,
     Path((branch, id)): Path<(BranchId, ProfileId)>,
 ) -> Result<StatusCode, ApiError> {
-    let handle = admin_branch(&app, &principal, branch)?;
+    let handle = app.branch(branch)?;
     handle
         .execute(Command::RemoveProfile(id), |_, _| ())
         .await?;
@@ -332,11 +310,10 @@ pub async fn remove_profile(
 
 pub async fn create_category(
     State(app): State<Arc<App>>,
-    principal: Principal,
     Path(branch): Path<BranchId>,
     Json(input): Json<CategoryInput>,
 ) -> Result<(StatusCode, axum::Json<Category>), ApiError> {
-    let handle = admin_branch(&app, &principal, branch)?;
+    let handle = app.branch(branch)?;
     let category = input.into_category(CategoryId(app.next_id().await?));
     Ok((
         StatusCode::CREATED,
@@ -346,11 +323,10 @@ pub async fn create_category(
 
 pub async fn update_category(
     State(app): State<Arc<App>>,
-    principal: Principal,
     Path((branch, id)): Path<(BranchId, CategoryId)>,
     Json(input): Json<CategoryInput>,
 ) -> Result<axum::Json<Category>, ApiError> {
-    let handle = admin_branch(&app, &principal, branch)?;
+    let handle = app.branch(branch)?;
     existing(&handle, Entity::Category, move |s| s.category(id).is_some()).await?;
     let category = input.into_category(id);
     Ok(axum::Json(
@@ -360,12 +336,44 @@ pub async fn update_category(
 
 pub async fn remove_category(
     State(app): State<Arc<App>>,
-    principal: Principal,
     Path((branch, id)): Path<(BranchId, CategoryId)>,
 ) -> Result<StatusCode, ApiError> {
-    let handle = admin_branch(&app, &principal, branch)?;
+    let handle = app.branch(branch)?;
     handle
         .execute(Command::RemoveCategory(id), |_, _| ())
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A profile to preview, as it would be created, with a sample queue.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PreviewRequest {
+    profile: ProfileInput,
+    /// The profile being edited, if it exists: categories that only some profiles may call
+    /// then treat the preview as that profile.
+    #[serde(default)]
+    id: Option<ProfileId>,
+    /// The visitors waiting, at most 50.
+    sample: Vec<SampleTicket>,
+}
+
+/// `POST /branches/{branch}/profiles/preview`: the order in which an operator with this profile
+/// would call the sample now, each call with its reason. Nothing is saved.
+pub async fn preview_profile(
+    State(app): State<Arc<App>>,
+    Path(branch): Path<BranchId>,
+    Json(request): Json<PreviewRequest>,
+) -> Result<axum::Json<Preview>, ApiError> {
+    let handle = app.branch(branch)?;
+    // An id no profile has yet stands for a new one.
+    let profile = request
+        .profile
+        .into_profile(request.id.unwrap_or(ProfileId(0)))?;
+    let sample = request.sample;
+    let now = jiff::Timestamp::now();
+    let preview = handle
+        .read(move |state| talon_core::preview_calls(state, &profile, &sample, now))
+        .await??;
+    Ok(axum::Json(preview))
 }

@@ -69,6 +69,7 @@ pub async fn page(
 </main>
 <footer><ul id="queues" aria-label="{waiting}"></ul></footer>
 <div id="status" hidden>{offline}</div>
+{unpaired}
 <script type="module" src="/assets/display.js"></script>
 </body>
 </html>"#,
@@ -77,6 +78,7 @@ pub async fn page(
         workplace = t("display_workplace"),
         waiting = t("display_waiting"),
         offline = t("display_offline"),
+        unpaired = page::unpaired_notice(language),
     ))
     .into_response()
 }
@@ -106,12 +108,14 @@ pub async fn counter(
 <header><span>{label}</span><span id="workplace"></span></header>
 <main><p id="number"></p><p id="state"></p></main>
 <div id="status" hidden>{offline}</div>
+{unpaired}
 </body>
 </html>"#,
         lang = language.code(),
         texts = page::texts(language, COUNTER_TEXTS),
         label = text(language, "display_workplace"),
         offline = text(language, "display_offline"),
+        unpaired = page::unpaired_notice(language),
     ))
     .into_response()
 }

@@ -89,6 +89,7 @@ pub async fn page(
 <header><span id="branch"></span><nav id="languages"><button type="button" id="larger" aria-pressed="false" title="{larger}" aria-label="{larger}">A+</button>{buttons}</nav></header>
 <main id="screen" aria-live="polite"></main>
 <div id="status" hidden>{offline}</div>
+{unpaired}
 </body>
 </html>"#,
         lang = language.code(),
@@ -96,6 +97,7 @@ pub async fn page(
         texts = page::texts(language, SCRIPT_TEXTS),
         offline = escape(crate::i18n::text(language, "display_offline")),
         larger = escape(crate::i18n::text(language, "kiosk_larger_text")),
+        unpaired = page::unpaired_notice(language),
     ))
     .into_response()
 }

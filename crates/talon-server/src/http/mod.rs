@@ -1,14 +1,17 @@
 //! The HTTP interface: the REST API under `/api/v1`, its OpenAPI document, health and metrics.
 //! One module per resource.
 
+mod admin;
 mod auth;
 mod branches;
 mod config;
 mod customers;
+mod devices;
 mod display;
 mod kiosk;
 mod operator;
 mod page;
+mod pair;
 mod start;
 mod system;
 mod ticket_page;
@@ -18,6 +21,7 @@ mod workplaces;
 
 use crate::app::App;
 use crate::error::ApiError;
+use crate::security;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::StatusCode;
@@ -40,6 +44,10 @@ pub fn router(app: Arc<App>) -> Router {
             "/users/{id}/profiles",
             axum::routing::put(auth::set_profiles),
         )
+        .route(
+            "/users/{id}/disabled",
+            axum::routing::put(auth::set_disabled),
+        )
         .route("/branches", get(branches::list).post(branches::create))
         .route(
             "/branches/{branch}",
@@ -48,7 +56,16 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/branches/{branch}/state", get(branches::state))
         .route("/branches/{branch}/events", get(branches::events))
         .route("/branches/{branch}/me/today", get(operator::today))
-        .route("/branches/{branch}/devices", post(branches::create_device))
+        .route(
+            "/branches/{branch}/devices",
+            get(devices::list).post(devices::create),
+        )
+        .route(
+            "/branches/{branch}/devices/{id}",
+            axum::routing::delete(devices::revoke),
+        )
+        .route("/branches/{branch}/pairings", post(devices::create_pairing))
+        .route("/pair", post(devices::pair))
         .route("/branches/{branch}/announcement", get(voice::text))
         .route("/branches/{branch}/announcement.wav", get(voice::audio))
         .route("/branches/{branch}/services", post(config::create_service))
@@ -65,6 +82,10 @@ pub fn router(app: Arc<App>) -> Router {
             axum::routing::put(config::update_workplace).delete(config::remove_workplace),
         )
         .route("/branches/{branch}/profiles", post(config::create_profile))
+        .route(
+            "/branches/{branch}/profiles/preview",
+            post(config::preview_profile),
+        )
         .route(
             "/branches/{branch}/profiles/{id}",
             axum::routing::put(config::update_profile).delete(config::remove_profile),
@@ -87,6 +108,10 @@ pub fn router(app: Arc<App>) -> Router {
             post(customers::forget),
         )
         .route(
+            "/branches/{branch}/customers/export",
+            post(customers::export),
+        )
+        .route(
             "/branches/{branch}/tickets",
             get(tickets::list).post(tickets::issue),
         )
@@ -101,11 +126,13 @@ pub fn router(app: Arc<App>) -> Router {
             post(workplaces::call_next),
         )
         .route("/workplaces/{workplace}/call", post(workplaces::call))
-        .route("/workplaces/{workplace}/{action}", post(workplaces::act));
+        .route("/workplaces/{workplace}/{action}", post(workplaces::act))
+        .route("/audit", get(crate::audit::list));
     Router::new()
         .nest("/api/v1", api)
         .route("/api/openapi.json", get(system::openapi))
         .route("/", get(start::page))
+        .route("/assets/start.css", get(start::style))
         .route("/t/{token}", get(ticket_page::page))
         .route("/t/{token}/print", get(ticket_page::print))
         .route("/t/{token}/qr.svg", get(ticket_page::qr_code))
@@ -113,6 +140,9 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/kiosk/{branch}", get(kiosk::page))
         .route("/display/{branch}", get(display::page))
         .route("/operator", get(operator::page))
+        .route("/admin", get(admin::page))
+        .route("/assets/admin.js", get(admin::script))
+        .route("/assets/admin.css", get(admin::style))
         .route("/assets/operator.js", get(operator::script))
         .route("/assets/operator.css", get(operator::style))
         .route(
@@ -123,6 +153,9 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/assets/display.css", get(display::style))
         .route("/assets/counter.js", get(display::counter_script))
         .route("/assets/chime.js", get(page::chime_script))
+        .route("/assets/device.js", get(page::device_script))
+        .route("/pair", get(pair::page))
+        .route("/assets/pair.js", get(pair::script))
         .route("/assets/kiosk.js", get(kiosk::script))
         .route("/assets/kiosk.css", get(kiosk::style))
         .route("/assets/ticket.js", get(ticket_page::script))
@@ -132,7 +165,26 @@ pub fn router(app: Arc<App>) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(
+            app.clone(),
+            crate::policy::authorize,
+        ))
+        .layer(middleware::from_fn_with_state(
+            app.clone(),
+            security::deadline,
+        ))
         .layer(middleware::from_fn_with_state(app.clone(), observe))
+        // Outside the policy and the deadline, so refusals, timeouts and panics are recorded
+        // with the status the caller got.
+        .layer(middleware::from_fn_with_state(
+            app.clone(),
+            crate::audit::record,
+        ))
+        // Outermost, so every answer has them: errors, timeouts and panics included.
+        .layer(middleware::from_fn_with_state(
+            app.clone(),
+            security::headers,
+        ))
         .with_state(app)
 }
 

@@ -65,6 +65,23 @@ pub async fn chime_script() -> impl IntoResponse {
     asset("text/javascript; charset=utf-8", CHIME_JS)
 }
 
+const DEVICE_JS: &str = include_str!("../../assets/device.js");
+
+/// What the device pages share: their token and the "not paired" notice, an ES module.
+pub async fn device_script() -> impl IntoResponse {
+    asset("text/javascript; charset=utf-8", DEVICE_JS)
+}
+
+/// The notice a device page shows when its token is unknown or was revoked, hidden until then.
+pub fn unpaired_notice(language: Language) -> String {
+    format!(
+        r#"<div id="unpaired" role="alert" hidden><p>{}</p><a href="/pair?lang={}">{}</a></div>"#,
+        escape(text(language, "device_unpaired")),
+        language.code(),
+        escape(text(language, "device_pair_link")),
+    )
+}
+
 /// An asset embedded in the binary.
 pub fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {
     (

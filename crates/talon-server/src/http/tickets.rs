@@ -20,8 +20,6 @@ use talon_core::{
     TransferPosition, WorkplaceId,
 };
 
-pub const STAFF: &[Role] = &[Role::Admin, Role::Operator];
-
 /// A ticket as staff and the issuing device see it.
 #[derive(Debug, Serialize)]
 pub struct StaffTicket {
@@ -104,7 +102,6 @@ pub async fn issue(
     headers: HeaderMap,
     Body(body): Body,
 ) -> Result<(StatusCode, axum::Json<StaffTicket>), ApiError> {
-    principal.require(&[Role::Admin, Role::Operator, Role::Kiosk], Some(branch))?;
     let request: IssueRequest = parse_body(&body)?;
     let channel = match request.channel.as_deref() {
         Some(text) => Channel::parse(text)
@@ -178,10 +175,8 @@ pub fn ticket_url(app: &App, headers: &HeaderMap, token: &str) -> String {
 /// Tickets not yet finished: the queues and those at workplaces.
 pub async fn list(
     State(app): State<Arc<App>>,
-    principal: Principal,
     Path(branch): Path<BranchId>,
 ) -> Result<axum::Json<Vec<StaffTicket>>, ApiError> {
-    principal.require(STAFF, Some(branch))?;
     let now = Timestamp::now();
     let tickets = app
         .branch(branch)?
@@ -287,7 +282,6 @@ pub async fn act(
     Path((key, action)): Path<(String, String)>,
     Body(body): Body,
 ) -> Result<axum::Json<StaffTicket>, ApiError> {
-    principal.require(STAFF, None)?;
     let ticket = TicketId(
         key.parse()
             .map_err(|_| ApiError::from(DomainError::NotFound(Entity::Ticket)))?,
@@ -318,8 +312,14 @@ pub async fn act(
                 },
                 (None, Some(operator)) => {
                     let staff = app.store.user(operator).await?;
-                    if !staff.is_some_and(|u| !u.disabled && u.role != Role::Kiosk.as_str()) {
-                        return Err(ApiError::invalid("operator is not a staff user"));
+                    let serves = staff.is_some_and(|u| {
+                        !u.disabled
+                            && Role::parse(&u.role).is_some_and(|r| {
+                                matches!(r, Role::Operator | Role::Manager | Role::Admin)
+                            })
+                    });
+                    if !serves {
+                        return Err(ApiError::invalid("operator is not a staff user who serves"));
                     }
                     Command::TransferToOperator {
                         ticket,
@@ -337,7 +337,7 @@ pub async fn act(
         _ => return Err(super::not_found().await),
     };
     let handle = app.ticket_branch(ticket).await?;
-    principal.require(STAFF, Some(handle.id))?;
+    principal.require_branch(handle.id)?;
     let view = handle
         .execute(command, StaffTicket::after)
         .await?
@@ -347,8 +347,5 @@ pub async fn act(
 
 /// Parses a JSON body that an action requires.
 pub fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(body).map_err(|e| match e.classify() {
-        serde_json::error::Category::Data => ApiError::invalid(e.to_string()),
-        _ => ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", e.to_string()),
-    })
+    serde_json::from_slice(body).map_err(ApiError::from)
 }

@@ -49,6 +49,9 @@ fn branch(policy: Policy, waiting: usize) -> (BranchState, Timestamp) {
             time_zone: TimeZoneName::parse("Europe/Moscow").expect("a zone"),
             languages: vec![Language::En],
             announcements: Default::default(),
+            hours: None,
+            holidays: Vec::new(),
+            ticket_texts: Default::default(),
         }),
         now,
     );

@@ -261,6 +261,10 @@ pub(crate) fn decide(
                 return Err(DomainError::AlreadyExists);
             }
             let local = now.to_zoned(settings.time_zone.zone().clone());
+            // The branch first: on a holiday every service is closed, whatever its own hours.
+            if !settings.is_open_at(&local) {
+                return Err(DomainError::BranchClosed);
+            }
             if !service.is_open_at(&local) {
                 return Err(DomainError::ServiceClosed);
             }

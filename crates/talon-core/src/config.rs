@@ -4,7 +4,7 @@
 use crate::error::DomainError;
 use crate::ids::{CategoryId, ProfileId, ServiceId, WorkplaceId};
 use jiff::Zoned;
-use jiff::civil::{Time, Weekday};
+use jiff::civil::{Date, Time, Weekday};
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::BTreeMap;
@@ -87,6 +87,12 @@ impl<'de> Deserialize<'de> for TimeZoneName {
     }
 }
 
+/// The most holidays a branch may list: public holidays for years ahead, yet a bounded list to
+/// search at every ticket.
+pub const MAX_HOLIDAYS: usize = 1000;
+/// The longest header or footer line of a ticket, in characters: a few lines on 58 mm paper.
+pub const MAX_TICKET_TEXT: usize = 200;
+
 /// The branch's own settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -99,6 +105,43 @@ pub struct BranchSettings {
     /// "Талон {ticket}, окно {workplace}"; a language without one uses Talon's default.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub announcements: BTreeMap<Language, String>,
+    /// The branch's opening hours for new tickets; `None` means always open. A service issues
+    /// tickets only while both the branch and the service are open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours: Option<Hours>,
+    /// Dates of the branch's own calendar (its time zone) on which it issues no tickets.
+    /// Read in any order; kept ascending, each date once.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "ascending_dates"
+    )]
+    pub holidays: Vec<Date>,
+    /// Lines printed above and below a ticket, per language, e.g. the bank's name and "Thank
+    /// you for waiting"; a ticket in a language without them has none.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub ticket_texts: BTreeMap<Language, TicketTexts>,
+}
+
+/// The branch's own lines on a ticket in one language.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TicketTexts {
+    /// Above everything else, e.g. the bank's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header: Option<String>,
+    /// Below everything else, e.g. "Thank you for waiting".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub footer: Option<String>,
+}
+
+/// Holidays as a client sends them, in any order and perhaps twice: sorted and deduplicated, so
+/// the stored list is one canonical form and a lookup is a binary search.
+fn ascending_dates<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Date>, D::Error> {
+    let mut dates = Vec::<Date>::deserialize(d)?;
+    dates.sort_unstable();
+    dates.dedup();
+    Ok(dates)
 }
 
 impl BranchSettings {
@@ -125,11 +168,71 @@ impl BranchSettings {
                 ));
             }
         }
+        if self.holidays.len() > MAX_HOLIDAYS {
+            return Err(DomainError::invalid(
+                "holidays",
+                format!("at most {MAX_HOLIDAYS} dates"),
+            ));
+        }
+        if self.holidays.windows(2).any(|pair| pair[0] >= pair[1]) {
+            return Err(DomainError::invalid(
+                "holidays",
+                "dates in ascending order, each once",
+            ));
+        }
+        for (language, texts) in &self.ticket_texts {
+            for (text, part) in [(&texts.header, "header"), (&texts.footer, "footer")] {
+                let Some(text) = text else { continue };
+                if text.trim().is_empty()
+                    || text.chars().count() > MAX_TICKET_TEXT
+                    || text.chars().any(char::is_control)
+                {
+                    return Err(DomainError::invalid(
+                        format!("ticket_texts.{}.{part}", language.code()),
+                        format!(
+                            "1 to {MAX_TICKET_TEXT} characters, no control characters; leave \
+                             it out for none"
+                        ),
+                    ));
+                }
+            }
+        }
         Ok(())
     }
 
     pub fn default_language(&self) -> Language {
         self.languages[0]
+    }
+
+    /// Whether the branch-local `date` is one of its holidays.
+    pub fn is_holiday(&self, date: Date) -> bool {
+        self.holidays.binary_search(&date).is_ok()
+    }
+
+    /// Whether the branch issues tickets at this branch-local instant: not on a holiday, and
+    /// within its hours if it has any.
+    pub fn is_open_at(&self, local: &Zoned) -> bool {
+        !self.is_holiday(local.date())
+            && self
+                .hours
+                .as_ref()
+                .is_none_or(|h| h.is_open(local.weekday(), local.time()))
+    }
+
+    /// Its opening hours on a branch-local date: `None` when it has no hours and the date is no
+    /// holiday (always open), empty when it is closed all day.
+    pub fn hours_on(&self, date: Date) -> Option<&[Interval]> {
+        if self.is_holiday(date) {
+            return Some(&[]);
+        }
+        self.hours.as_ref().map(|h| h.on(date.weekday()))
+    }
+
+    /// The header and footer of a ticket in `language`, if the branch has them.
+    pub fn ticket_texts(&self, language: Language) -> (Option<&str>, Option<&str>) {
+        self.ticket_texts
+            .get(&language)
+            .map_or((None, None), |t| (t.header.as_deref(), t.footer.as_deref()))
     }
 }
 
@@ -221,9 +324,14 @@ impl From<Weekday> for WeekdayName {
 
 impl Hours {
     pub fn is_open(&self, weekday: Weekday, time: Time) -> bool {
+        self.on(weekday).iter().any(|s| s.contains(time))
+    }
+
+    /// The spans of `weekday`; empty when it is closed.
+    pub fn on(&self, weekday: Weekday) -> &[Interval] {
         self.0
             .get(&WeekdayName::from(weekday))
-            .is_some_and(|spans| spans.iter().any(|s| s.contains(time)))
+            .map_or(&[][..], Vec::as_slice)
     }
 }
 
@@ -324,10 +432,7 @@ impl Service {
     /// Its opening hours on `weekday`: `None` when it has no hours (always open), empty when
     /// closed all day.
     pub fn hours_on(&self, weekday: Weekday) -> Option<&[Interval]> {
-        self.hours.as_ref().map(|h| {
-            h.0.get(&WeekdayName::from(weekday))
-                .map_or(&[][..], Vec::as_slice)
-        })
+        self.hours.as_ref().map(|h| h.on(weekday))
     }
 }
 
@@ -539,11 +644,17 @@ impl WorkProfile {
     pub fn validate(&self) -> Result<(), DomainError> {
         check_name("name", &self.name)?;
         self.rules.validate()?;
-        for variant in &self.variants {
+        for (i, variant) in self.variants.iter().enumerate() {
             if variant.days.is_empty() {
-                return Err(DomainError::invalid("variants", "a variant names its days"));
+                return Err(DomainError::invalid(
+                    format!("variants[{i}].days"),
+                    "a variant names its days",
+                ));
             }
-            variant.rules.validate()?;
+            variant
+                .rules
+                .validate()
+                .map_err(|e| e.within(&format!("variants[{i}]")))?;
         }
         Ok(())
     }

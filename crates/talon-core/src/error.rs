@@ -1,6 +1,7 @@
 //! Typed domain errors. Each has a stable code that the API returns and the UI translates.
 
 use crate::ticket::TicketStatus;
+use std::borrow::Cow;
 use thiserror::Error;
 
 /// The kinds of things a command can name.
@@ -32,7 +33,11 @@ pub enum DomainError {
     #[error("{0:?} not found")]
     NotFound(Entity),
     #[error("invalid {field}: {reason}")]
-    Invalid { field: &'static str, reason: String },
+    /// `field` is a path into the request, e.g. `variants[1].entries` for a variant's rules.
+    Invalid {
+        field: Cow<'static, str>,
+        reason: String,
+    },
     #[error("a ticket that is {from} cannot be {action}")]
     InvalidTransition {
         from: TicketStatus,
@@ -40,6 +45,8 @@ pub enum DomainError {
     },
     #[error("the service is not open for new tickets now")]
     ServiceClosed,
+    #[error("the branch issues no tickets now: outside its opening hours or on a holiday")]
+    BranchClosed,
     #[error("the service has reached its daily limit of tickets")]
     DailyLimitReached,
     #[error("the service has used every number of its range today")]
@@ -72,6 +79,7 @@ impl DomainError {
             DomainError::Invalid { .. } => "validation_failed",
             DomainError::InvalidTransition { .. } => "invalid_transition",
             DomainError::ServiceClosed => "service_closed",
+            DomainError::BranchClosed => "branch_closed",
             DomainError::DailyLimitReached => "daily_limit_reached",
             DomainError::NumberingExhausted => "numbering_exhausted",
             DomainError::WorkplaceNotOpen => "workplace_not_open",
@@ -86,10 +94,22 @@ impl DomainError {
         }
     }
 
-    pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
+    pub(crate) fn invalid(field: impl Into<Cow<'static, str>>, reason: impl Into<String>) -> Self {
         DomainError::Invalid {
-            field,
+            field: field.into(),
             reason: reason.into(),
+        }
+    }
+
+    /// The error with its field placed under `prefix` (`weight` of the second variant becomes
+    /// `variants[1].weight`), so a form shows it at the part that has it.
+    pub(crate) fn within(self, prefix: &str) -> Self {
+        match self {
+            DomainError::Invalid { field, reason } => DomainError::Invalid {
+                field: format!("{prefix}.{field}").into(),
+                reason,
+            },
+            other => other,
         }
     }
 }

@@ -22,9 +22,9 @@ mod view;
 
 pub use command::{Command, TransferPosition};
 pub use config::{
-    BranchSettings, Category, CategoryFilter, Hours, Interval, Language, NumberRange, Policy,
-    ProfileEntry, RatioScope, RatioStep, Rules, Service, TimeZoneName, Variant, WeekdayName,
-    WorkProfile, Workplace,
+    BranchSettings, Category, CategoryFilter, Hours, Interval, Language, MAX_HOLIDAYS,
+    MAX_TICKET_TEXT, NumberRange, Policy, ProfileEntry, RatioScope, RatioStep, Rules, Service,
+    TicketTexts, TimeZoneName, Variant, WeekdayName, WorkProfile, Workplace,
 };
 pub use error::{DomainError, Entity};
 pub use event::{CallReason, Event, EventKind, RatioKey, RatioMark, RunnerUp};

@@ -7,9 +7,9 @@
 //! the instant of the preview. Then the workplace calls the next ticket again and again at that
 //! one instant, each call marked a no-show at once to free the workplace, until nobody is
 //! left that the profile takes. The live branch is only read. Two things differ from the live
-//! branch on purpose: every service is open for the sample (its hours, enabled flag, daily
-//! limit and numbering range could refuse a sample ticket), and a ratio starts at its first
-//! step, as it does for a new profile.
+//! branch on purpose: the branch and every service are open for the sample (their hours, the
+//! branch's holidays, a service's enabled flag, daily limit and numbering range could refuse a
+//! sample ticket), and a ratio starts at its first step, as it does for a new profile.
 
 use crate::command::Command;
 use crate::config::{NumberRange, WorkProfile, Workplace};
@@ -90,7 +90,10 @@ pub fn preview_calls(
     let start = before(longest)?;
 
     let mut scratch = BranchState::new();
-    run(&mut scratch, Command::CreateBranch(settings.clone()), start)?;
+    let mut open_branch = settings.clone();
+    open_branch.hours = None;
+    open_branch.holidays.clear();
+    run(&mut scratch, Command::CreateBranch(open_branch), start)?;
     for service in branch.services() {
         let mut open = service.clone();
         open.hours = None;

@@ -32,12 +32,14 @@ pub struct QueueView {
     pub prefix: String,
     pub names: BTreeMap<Language, String>,
     pub enabled: bool,
-    /// Whether it issues tickets now: enabled and within its hours.
+    /// Whether it issues tickets now: enabled, within its hours and the branch's, and not on a
+    /// holiday of the branch.
     pub open: bool,
     /// Whether today's daily limit is used up.
     pub full: bool,
-    /// Today's opening hours, so a kiosk can say when a closed service opens; `None` when the
-    /// service has no hours (always open).
+    /// Today's opening hours, where the service's and the branch's overlap, so a kiosk can say
+    /// when a closed service opens; empty on a holiday; `None` when neither has hours (always
+    /// open).
     pub hours_today: Option<Vec<Interval>>,
     /// The kiosk's group for it, per language; empty on the first screen.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
@@ -95,6 +97,9 @@ pub struct BranchView {
     pub name: String,
     pub time_zone: String,
     pub languages: Vec<Language>,
+    /// Whether the branch issues no tickets all day today: a holiday, or a weekday outside its
+    /// opening hours.
+    pub closed_today: bool,
     pub queues: Vec<QueueView>,
     pub workplaces: Vec<WorkplaceView>,
     pub last_calls: Vec<CallView>,
@@ -175,6 +180,12 @@ impl BranchState {
     pub fn view(&self, now: Timestamp) -> BranchView {
         let settings = self.settings();
         let local = settings.map(|s| now.to_zoned(s.time_zone.zone().clone()));
+        let branch_hours = settings
+            .zip(local.as_ref())
+            .and_then(|(s, l)| s.hours_on(l.date()));
+        let branch_open = settings
+            .zip(local.as_ref())
+            .is_some_and(|(s, l)| s.is_open_at(l));
         let queues = self
             .services()
             .map(|s| {
@@ -193,12 +204,12 @@ impl BranchState {
                     prefix: s.prefix.clone(),
                     names: s.names.clone(),
                     enabled: s.enabled,
-                    open: local.as_ref().is_some_and(|l| s.is_open_at(l)),
+                    open: branch_open && local.as_ref().is_some_and(|l| s.is_open_at(l)),
                     full,
-                    hours_today: local
-                        .as_ref()
-                        .and_then(|l| s.hours_on(l.weekday()))
-                        .map(<[Interval]>::to_vec),
+                    hours_today: common_hours(
+                        branch_hours,
+                        local.as_ref().and_then(|l| s.hours_on(l.weekday())),
+                    ),
                     group: s.group.clone(),
                     waiting,
                     longest_wait_secs: oldest.map_or(0, |at| secs_between(at, now)),
@@ -228,6 +239,7 @@ impl BranchState {
                 .map(|s| s.time_zone.name().to_string())
                 .unwrap_or_default(),
             languages: settings.map(|s| s.languages.clone()).unwrap_or_default(),
+            closed_today: branch_hours.is_some_and(<[Interval]>::is_empty),
             queues,
             workplaces,
             last_calls,
@@ -241,6 +253,33 @@ impl BranchState {
                 .collect(),
         }
     }
+}
+
+/// The spans within both the branch's and a service's hours of a day, in order; `None` stands
+/// for the whole day, so only two `None`s give `None`.
+fn common_hours(
+    branch: Option<&[Interval]>,
+    service: Option<&[Interval]>,
+) -> Option<Vec<Interval>> {
+    let (a, b) = match (branch, service) {
+        (None, None) => return None,
+        (Some(only), None) | (None, Some(only)) => return Some(only.to_vec()),
+        (Some(a), Some(b)) => (a, b),
+    };
+    let mut spans: Vec<Interval> = a
+        .iter()
+        .flat_map(|x| {
+            b.iter().filter_map(move |y| {
+                let span = Interval {
+                    open: x.open.max(y.open),
+                    close: x.close.min(y.close),
+                };
+                (span.open < span.close).then_some(span)
+            })
+        })
+        .collect();
+    spans.sort_by_key(|s| (s.open, s.close));
+    Some(spans)
 }
 
 /// Whole seconds from `a` to `b`, zero if `b` is not later.

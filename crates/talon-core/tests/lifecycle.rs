@@ -10,8 +10,8 @@ use jiff::civil::date;
 use std::collections::BTreeMap;
 use talon_core::{
     BranchSettings, CallReason, Channel, Command, EventKind, Hours, Interval, Language,
-    NumberRange, OperatorId, Policy, ProfileId, ServiceId, TicketId, TicketStatus, TimeZoneName,
-    TransferPosition, WeekdayName, WorkplaceId, WorkplaceStatus,
+    NumberRange, OperatorId, Policy, ProfileId, ServiceId, TicketId, TicketStatus, TicketTexts,
+    TimeZoneName, TransferPosition, WeekdayName, WorkplaceId, WorkplaceStatus,
 };
 
 const A: u64 = 1;
@@ -1411,6 +1411,311 @@ fn a_service_that_used_its_whole_range_is_exhausted_for_the_day() {
     let (_, command) = b.issue_command(A);
     assert_eq!(b.fails(command), "numbering_exhausted");
     assert_eq!(b.state.issued_count(ServiceId(A), date(2024, 6, 10)), 2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// When the branch issues tickets: its own hours and holidays
+
+/// The test branch's settings in Moscow with opening hours and holidays of its own.
+fn branch_settings(hours: Option<Hours>, holidays: &[jiff::civil::Date]) -> BranchSettings {
+    BranchSettings {
+        hours,
+        holidays: holidays.to_vec(),
+        ..settings(MOSCOW)
+    }
+}
+
+/// Issues a ticket of `service` at `instant`: `Ok` or the error's code.
+fn issuing(b: &mut Branch, service: u64, instant: &str) -> Result<(), &'static str> {
+    b.now = at(instant);
+    let (_, command) = b.issue_command(service);
+    b.run(command).map(|_| ()).map_err(|e| e.code())
+}
+
+/// What a kiosk reads of a service now: whether it is open, and today's hours as spans.
+fn kiosk_sees(b: &Branch, service: u64) -> (bool, Option<Vec<String>>) {
+    let q = b
+        .state
+        .view(b.now)
+        .queues
+        .into_iter()
+        .find(|q| q.service.0 == service)
+        .expect("the service's queue");
+    let spans = q.hours_today.map(|spans| {
+        spans
+            .iter()
+            .map(|i| serde_json::to_value(i).expect("a span"))
+            .map(|v| v.as_str().expect("a span is text").to_string())
+            .collect()
+    });
+    (q.open, spans)
+}
+
+fn spans(list: &[&str]) -> Option<Vec<String>> {
+    Some(list.iter().map(|s| s.to_string()).collect())
+}
+
+#[test]
+fn a_branch_issues_no_tickets_on_a_holiday_of_its_own_calendar() {
+    let mut b = branch();
+    // 12 June, a public holiday in Russia, begins at 21:00 UTC on the 11th in Moscow.
+    let russia_day = date(2024, 6, 12);
+    b.now = at("2024-06-11T20:00:00Z");
+    b.ok(Command::UpdateBranch(branch_settings(None, &[russia_day])));
+    assert_eq!(
+        issuing(&mut b, A, "2024-06-11T20:59:59Z"),
+        Ok(()),
+        "23:59:59 on the 11th"
+    );
+    assert!(!b.state.view(b.now).closed_today);
+    assert_eq!(kiosk_sees(&b, A), (true, None), "no hours: always open");
+    // 00:30 on the 12th in Moscow, still the 11th in UTC: the holiday has begun.
+    assert_eq!(
+        issuing(&mut b, A, "2024-06-11T21:30:00Z"),
+        Err("branch_closed")
+    );
+    assert_eq!(
+        issuing(&mut b, B, "2024-06-12T12:00:00Z"),
+        Err("branch_closed")
+    );
+    let view = b.state.view(b.now);
+    assert!(
+        view.closed_today,
+        "the kiosk says the branch is closed today"
+    );
+    assert_eq!(kiosk_sees(&b, A), (false, spans(&[])), "closed all day");
+    assert_eq!(kiosk_sees(&b, B), (false, spans(&[])));
+    // The 13th in Moscow while it is still the 12th in UTC: open again.
+    assert_eq!(issuing(&mut b, A, "2024-06-12T21:00:00Z"), Ok(()));
+    assert!(!b.state.view(b.now).closed_today);
+
+    // Taking the holiday back opens the branch on that day too.
+    let mut b = branch();
+    b.ok(Command::UpdateBranch(branch_settings(None, &[russia_day])));
+    assert_eq!(
+        issuing(&mut b, A, "2024-06-12T08:00:00Z"),
+        Err("branch_closed")
+    );
+    b.ok(Command::UpdateBranch(branch_settings(None, &[])));
+    assert_eq!(issuing(&mut b, A, "2024-06-12T08:00:00Z"), Ok(()));
+    assert_eq!(kiosk_sees(&b, A), (true, None));
+}
+
+#[test]
+fn a_service_issues_tickets_only_where_its_hours_and_the_branchs_overlap() {
+    let mut branch_hours = weekday_hours(&["09:00-18:00"]);
+    branch_hours.0.insert(
+        WeekdayName::Sat,
+        vec![Interval::parse("10:00-14:00").unwrap()],
+    );
+    let mut a = service(A, "A");
+    a.hours = Some(weekday_hours(&["08:00-13:00", "14:00-20:00"]));
+    let mut b = Branch::new(
+        at("2024-06-10T04:00:00Z"),
+        MOSCOW,
+        &[a, service(B, "B")],
+        &[],
+        &[],
+    );
+    b.ok(Command::UpdateBranch(branch_settings(
+        Some(branch_hours),
+        &[],
+    )));
+    // Monday in Moscow (UTC+3).
+    let cases = [
+        (
+            "2024-06-10T05:30:00Z",
+            Err("branch_closed"),
+            Err("branch_closed"),
+            "08:30",
+        ),
+        ("2024-06-10T06:30:00Z", Ok(()), Ok(()), "09:30"),
+        (
+            "2024-06-10T10:30:00Z",
+            Err("service_closed"),
+            Ok(()),
+            "13:30, A's lunch",
+        ),
+        ("2024-06-10T14:59:00Z", Ok(()), Ok(()), "17:59"),
+        (
+            "2024-06-10T15:30:00Z",
+            Err("branch_closed"),
+            Err("branch_closed"),
+            "18:30",
+        ),
+        (
+            "2024-06-15T08:00:00Z",
+            Err("service_closed"),
+            Ok(()),
+            "Saturday 11:00",
+        ),
+        (
+            "2024-06-16T08:00:00Z",
+            Err("branch_closed"),
+            Err("branch_closed"),
+            "Sunday",
+        ),
+    ];
+    for (instant, for_a, for_b, label) in cases {
+        assert_eq!(issuing(&mut b, A, instant), for_a, "A at {label}");
+        assert_eq!(issuing(&mut b, B, instant), for_b, "B at {label}");
+    }
+    // The kiosk shows the hours both keep, and the branch's alone for a service without any.
+    b.now = at("2024-06-10T04:00:00Z");
+    assert_eq!(
+        kiosk_sees(&b, A),
+        (false, spans(&["09:00-13:00", "14:00-18:00"]))
+    );
+    assert_eq!(kiosk_sees(&b, B), (false, spans(&["09:00-18:00"])));
+    assert!(!b.state.view(b.now).closed_today, "it opens later today");
+    b.now = at("2024-06-15T08:00:00Z");
+    assert_eq!(kiosk_sees(&b, A), (false, spans(&[])), "A has no Saturday");
+    assert_eq!(kiosk_sees(&b, B), (true, spans(&["10:00-14:00"])));
+    b.now = at("2024-06-16T08:00:00Z");
+    assert!(b.state.view(b.now).closed_today, "no hours on Sunday");
+    assert_eq!(kiosk_sees(&b, B), (false, spans(&[])));
+}
+
+#[test]
+fn branch_hours_holidays_and_ticket_texts_survive_a_snapshot_and_older_settings_still_load() {
+    let mut saved = branch_settings(
+        Some(weekday_hours(&["09:00-18:00"])),
+        &[date(2024, 6, 12), date(2024, 11, 4)],
+    );
+    saved.ticket_texts = BTreeMap::from([(
+        Language::Ru,
+        TicketTexts {
+            header: Some("Банк «Талон»".to_string()),
+            footer: Some("Спасибо, что ждёте".to_string()),
+        },
+    )]);
+    let mut b = branch();
+    b.ok(Command::UpdateBranch(saved.clone()));
+    let json = b.snapshot_json();
+    let snapshot: talon_core::Snapshot = serde_json::from_str(&json).expect("it deserialises");
+    b.state = talon_core::BranchState::from_snapshot(snapshot);
+    assert_eq!(b.snapshot_json(), json);
+    assert_eq!(b.state.settings(), Some(&saved));
+    assert_eq!(
+        issuing(&mut b, A, "2024-06-12T08:00:00Z"),
+        Err("branch_closed"),
+        "the holiday still holds"
+    );
+    assert_eq!(
+        b.state.settings().unwrap().ticket_texts(Language::Ru),
+        (Some("Банк «Талон»"), Some("Спасибо, что ждёте"))
+    );
+    assert_eq!(
+        b.state.settings().unwrap().ticket_texts(Language::En),
+        (None, None)
+    );
+
+    // Settings stored before these fields existed load as always open, with nothing printed,
+    // and such settings are written as they were.
+    let old = serde_json::json!({"name": "Central branch", "time_zone": MOSCOW,
+                                 "languages": ["ru", "en"]});
+    let loaded: BranchSettings = serde_json::from_value(old.clone()).expect("old settings load");
+    assert_eq!(loaded, settings(MOSCOW));
+    assert_eq!(serde_json::to_value(&loaded).unwrap(), old);
+
+    // Holidays arrive in any order and perhaps twice; they are kept ascending, once each.
+    let sent = serde_json::json!({"name": "Central branch", "time_zone": MOSCOW,
+                                  "languages": ["ru"],
+                                  "holidays": ["2025-01-07", "2024-12-31", "2025-01-07"],
+                                  "ticket_texts": {"en": {"footer": "Thank you for waiting"}}});
+    let read: BranchSettings = serde_json::from_value(sent).expect("settings load");
+    assert_eq!(read.holidays, [date(2024, 12, 31), date(2025, 1, 7)]);
+    assert_eq!(
+        serde_json::to_value(&read).unwrap()["ticket_texts"],
+        serde_json::json!({"en": {"footer": "Thank you for waiting"}})
+    );
+    for bad in [
+        serde_json::json!({"holidays": ["2024-02-30"]}),
+        serde_json::json!({"holidays": "2024-06-12"}),
+        serde_json::json!({"ticket_texts": {"fr": {"header": "Bonjour"}}}),
+        serde_json::json!({"ticket_texts": {"en": {"middle": "x"}}}),
+        serde_json::json!({"hours": {"mon": ["18:00-09:00"]}}),
+    ] {
+        let mut body = serde_json::json!({"name": "X", "time_zone": MOSCOW, "languages": ["en"]});
+        body.as_object_mut()
+            .unwrap()
+            .extend(bad.as_object().unwrap().clone());
+        assert!(
+            serde_json::from_value::<BranchSettings>(body).is_err(),
+            "{bad} is refused"
+        );
+    }
+}
+
+#[test]
+fn holidays_are_bounded_and_ticket_texts_are_short_printable_lines() {
+    let mut b = branch();
+    let field_of =
+        |b: &mut Branch, settings: BranchSettings| match b.run(Command::UpdateBranch(settings)) {
+            Err(talon_core::DomainError::Invalid { field, .. }) => field,
+            other => panic!("expected a validation error, got {other:?}"),
+        };
+    let many: Vec<jiff::civil::Date> = (0..=talon_core::MAX_HOLIDAYS as i64)
+        .map(|n| date(2024, 1, 1) + jiff::Span::new().days(n))
+        .collect();
+    assert_eq!(field_of(&mut b, branch_settings(None, &many)), "holidays");
+    b.ok(Command::UpdateBranch(branch_settings(
+        None,
+        &many[..talon_core::MAX_HOLIDAYS],
+    )));
+    // Built in code rather than read, the list must already be in order.
+    for unordered in [
+        [date(2024, 6, 12), date(2024, 6, 11)],
+        [date(2024, 6, 12), date(2024, 6, 12)],
+    ] {
+        assert_eq!(
+            field_of(&mut b, branch_settings(None, &unordered)),
+            "holidays"
+        );
+    }
+
+    let with_text =
+        |language: Language, header: Option<&str>, footer: Option<&str>| BranchSettings {
+            ticket_texts: BTreeMap::from([(
+                language,
+                TicketTexts {
+                    header: header.map(str::to_string),
+                    footer: footer.map(str::to_string),
+                },
+            )]),
+            ..settings(MOSCOW)
+        };
+    let long = "x".repeat(talon_core::MAX_TICKET_TEXT + 1);
+    for (settings, field) in [
+        (
+            with_text(Language::Ru, Some(""), None),
+            "ticket_texts.ru.header",
+        ),
+        (
+            with_text(Language::Ru, Some("  "), None),
+            "ticket_texts.ru.header",
+        ),
+        (
+            with_text(Language::En, None, Some(&long)),
+            "ticket_texts.en.footer",
+        ),
+        (
+            with_text(Language::De, Some("Bank"), Some("Danke\u{1b}@")),
+            "ticket_texts.de.footer",
+        ),
+        (
+            with_text(Language::De, Some("Zeile\nzwei"), None),
+            "ticket_texts.de.header",
+        ),
+    ] {
+        assert_eq!(field_of(&mut b, settings), field);
+    }
+    let longest = "x".repeat(talon_core::MAX_TICKET_TEXT);
+    b.ok(Command::UpdateBranch(with_text(
+        Language::De,
+        Some("Sparkasse Köln"),
+        Some(&longest),
+    )));
 }
 
 // ---------------------------------------------------------------------------------------------

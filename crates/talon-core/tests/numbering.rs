@@ -269,6 +269,9 @@ fn move_to(b: &mut Branch, zone_name: &str, instant: &str) {
         time_zone: TimeZoneName::parse(zone_name).unwrap(),
         languages: vec![Language::Ru, Language::En],
         announcements: Default::default(),
+        hours: None,
+        holidays: Vec::new(),
+        ticket_texts: Default::default(),
     }));
 }
 

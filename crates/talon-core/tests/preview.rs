@@ -270,3 +270,24 @@ fn a_wrong_profile_or_sample_is_a_validation_error() {
     let preview = preview_calls(&small.state, &good, &many, at(NOON)).unwrap();
     assert_eq!(preview.calls.len(), talon_core::MAX_SAMPLE);
 }
+
+/// A profile is prepared on the days the branch is closed too: on a holiday, outside the
+/// branch's hours, the sample is still called in order.
+#[test]
+fn the_preview_works_while_the_branch_is_closed() {
+    let mut closed = branch();
+    closed.ok(Command::UpdateBranch(talon_core::BranchSettings {
+        hours: Some(Hours(BTreeMap::from([(
+            WeekdayName::Sun,
+            vec![Interval::parse("09:00-10:00").expect("a span")],
+        )]))),
+        holidays: vec![jiff::civil::date(2024, 6, 10)],
+        ..common::settings(ZONE)
+    }));
+    let (_, command) = closed.issue_command(1);
+    assert_eq!(closed.fails(command), "branch_closed");
+    let profile = WorkProfile::simple(ProfileId(50), "A", &[ServiceId(1)], Policy::LongestWaiting);
+    let sample = [visitor(1, None, 5), visitor(1, None, 12)];
+    let preview = preview_calls(&closed.state, &profile, &sample, at(NOON)).unwrap();
+    assert_eq!(order(&preview), [1, 0]);
+}

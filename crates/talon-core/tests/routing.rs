@@ -854,6 +854,29 @@ fn a_weekday_lunch_variant_serves_only_a_from_12_to_14_in_the_branch_zone() {
     }
 }
 
+/// A refused variant names itself in the error's field, so a form shows the error at that
+/// variant's part rather than at the profile's own rules.
+#[test]
+fn an_invalid_variant_is_named_by_its_place_and_field() {
+    let field = |p: &WorkProfile| match p.validate() {
+        Err(talon_core::DomainError::Invalid { field, .. }) => field.into_owned(),
+        other => panic!("expected a validation error, got {other:?}"),
+    };
+    let mut p = lunch_profile();
+    p.variants.push(p.variants[0].clone());
+    p.variants[1].days.clear();
+    assert_eq!(field(&p), "variants[1].days");
+    let mut p = lunch_profile();
+    p.variants[0].rules.entries[0].weight = 0;
+    assert_eq!(field(&p), "variants[0].weight");
+    p.variants[0].rules.entries.clear();
+    assert_eq!(field(&p), "variants[0].entries");
+    // The profile's own rules keep their plain names.
+    let mut p = lunch_profile();
+    p.rules.entries.clear();
+    assert_eq!(field(&p), "entries");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Automatic calls and no-shows
 

@@ -11,6 +11,8 @@
 // sees; what it keeps in sessionStorage (the user, the CSRF token every change carries, the
 // section open) survives a reload and a language switch, and ends with the tab.
 
+import { ApiError, callApi, readStored } from "/assets/staff.js";
+
 const texts = JSON.parse(document.getElementById("texts").textContent);
 const language = document.documentElement.lang;
 const byId = (id) => document.getElementById(id);
@@ -18,7 +20,6 @@ const byId = (id) => document.getElementById(id);
 const SESSION_KEY = "talon.admin";
 const LANGUAGES = ["ru", "en", "de"];
 const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
-const POLICIES = ["longest_waiting", "strict_order", "weighted", "urgency"];
 const INFO_MS = 6000;
 const PREVIEW_DELAY_MS = 250;
 const PAIRING_POLL_MS = 3000;
@@ -27,7 +28,7 @@ const CLOCK_MS = 15000;
 const MAX_SAMPLE = 50;
 const MAX_SAMPLE_WAIT_MIN = 1440;
 
-let session = read(sessionStorage, SESSION_KEY) || {};
+let session = readStored(sessionStorage, SESSION_KEY) || {};
 let branches = [];
 let config = null;
 let users = [];
@@ -39,23 +40,18 @@ let previewTimer = null;
 let previewRequest = 0;
 let sample = null;
 let creatingBranch = false;
+// The branch's days off as the form holds them, `YYYY-MM-DD` in date order.
+let holidays = [];
 // What each editor is editing: an id, or null for a new item.
 const editing = { service: null, workplace: null, category: null, profile: null, user: null };
-// The profile editor's rows: entries keep a key so ratio steps survive reordering.
-let entries = [];
-let steps = [];
+// The profile editor's rules (see `rulesState`), its variants ({ key, days, from, to, rules })
+// and the key of the variant the preview shows, or null for the profile's own rules.
+let profileRules = null;
 let variants = [];
+let previewing = null;
 let nextKey = 1;
 
 // ----- small helpers -----
-
-function read(storage, key) {
-  try {
-    return JSON.parse(storage.getItem(key));
-  } catch {
-    return null;
-  }
-}
 
 function save() {
   sessionStorage.setItem(SESSION_KEY, JSON.stringify(session));
@@ -164,42 +160,8 @@ function isNetworkAdmin() {
 
 // ----- the API -----
 
-class ApiError extends Error {
-  constructor(status, code, message, field) {
-    super(message);
-    this.status = status;
-    this.code = code;
-    this.field = field;
-  }
-}
-
-async function api(method, path, body) {
-  const headers = {};
-  if (method !== "GET" && session.csrf) headers["X-CSRF-Token"] = session.csrf;
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  let response;
-  try {
-    response = await fetch(`/api/v1${path}`, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  } catch (error) {
-    throw new ApiError(0, "network", String(error));
-  }
-  if (response.status === 204) return null;
-  const data = await response.json().catch(() => null);
-  if (!response.ok) {
-    const error = new ApiError(
-      response.status,
-      data?.error?.code || `http_${response.status}`,
-      data?.error?.message || response.statusText,
-      data?.error?.field,
-    );
-    if (response.status === 401 && path !== "/auth/login") expired();
-    throw error;
-  }
-  return data;
+function api(method, path, body) {
+  return callApi(method, path, body, { csrf: session.csrf, onExpired: expired });
 }
 
 function errorText(error) {
@@ -235,7 +197,8 @@ function clearErrors(form) {
 }
 
 // What a form calls its fields where the server's name differs: a profile's entries report
-// their weights and maximum waits, a user's duplicate is their username.
+// their weights and maximum waits (a variant's under its own path, `variants[1].weight`), a
+// user's duplicate is their username.
 const ALIASES = {
   "profile-form": {
     weight: "entries",
@@ -251,11 +214,13 @@ const CODE_FIELDS = {
 };
 
 // The field's box in `form` for a path such as `numbering.first` or `entries[1].weight`: the
-// path itself, else the path without its last part, and so on.
+// path itself, else the path without its last part, and so on. Aliases apply within a
+// variant's path too.
 function fieldBox(form, field) {
   let path = field;
   while (path) {
-    const name = ALIASES[form.id]?.[path] ?? path;
+    const [, scope, rest] = path.match(/^((?:variants\[\d+\]\.)?)(.*)$/);
+    const name = scope + (ALIASES[form.id]?.[rest] ?? rest);
     const box = form.querySelector(`.field[data-field="${CSS.escape(name)}"]`);
     if (box && !box.closest("[hidden]")) return box;
     const cut = Math.max(path.lastIndexOf("."), path.lastIndexOf("["));
@@ -518,6 +483,13 @@ function renderBranch() {
   const settings = creatingBranch
     ? { name: "", time_zone: Intl.DateTimeFormat().resolvedOptions().timeZone, languages: [language], announcements: {} }
     : config.settings;
+  byId("branch-always").checked = !settings.hours;
+  renderHours(byId("branch-hours"), settings.hours || officeHours());
+  byId("branch-hours").hidden = byId("branch-always").checked;
+  holidays = [...(settings.holidays || [])];
+  byId("holiday-date").value = "";
+  renderHolidays();
+  renderTicketTexts(settings.ticket_texts || {});
   byId("branch-form-title").textContent = t(creatingBranch ? "admin_new_branch" : "admin_branch_settings");
   byId("branch-cancel").hidden = !creatingBranch || !config;
   byId("branch-name-input").value = settings.name;
@@ -540,7 +512,96 @@ function renderBranch() {
       return element("label", { class: "lang-row" }, element("span", { class: "lang", text: t(`admin_lang_${code}`) }), input);
     }),
   );
+  showTicketTextLanguages();
   updateClock();
+}
+
+// The branch's days off as removable chips, in date order.
+function renderHolidays() {
+  const list = byId("branch-holidays");
+  const format = new Intl.DateTimeFormat(language, {
+    weekday: "short",
+    day: "numeric",
+    month: "long",
+    year: "numeric",
+    timeZone: "UTC",
+  });
+  list.replaceChildren(
+    ...holidays.map((day) => {
+      const remove = button("×", "ghost tiny", () => {
+        holidays = holidays.filter((d) => d !== day);
+        renderHolidays();
+      }, { "aria-label": `${t("admin_remove")}: ${day}` });
+      return element(
+        "li",
+        { "data-date": day },
+        element("time", { datetime: day, text: format.format(new Date(`${day}T00:00:00Z`)) }),
+        remove,
+      );
+    }),
+  );
+  if (!holidays.length) list.append(element("li", { class: "empty", text: t("admin_no_holidays") }));
+}
+
+function addHoliday() {
+  const form = byId("branch-form");
+  const box = form.querySelector('.field[data-field="holidays"]');
+  box.querySelector(":scope > .error").hidden = true;
+  byId("holiday-date").removeAttribute("aria-invalid");
+  const day = byId("holiday-date").value;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) {
+    fieldError(form, "holidays", null);
+    return;
+  }
+  if (!holidays.includes(day)) holidays = [...holidays, day].sort();
+  byId("holiday-date").value = "";
+  renderHolidays();
+}
+
+// A header and a footer for each language; those of languages the branch does not speak are
+// hidden (and not saved) until it does.
+function renderTicketTexts(texts) {
+  const heading = element(
+    "div",
+    { class: "ticket-text-head" },
+    element("span"),
+    element("span", { text: t("admin_ticket_header") }),
+    element("span", { text: t("admin_ticket_footer") }),
+  );
+  const rows = LANGUAGES.map((code) => {
+    const line = (part, example) => {
+      const input = element("input", {
+        id: `ticket-${part}-${code}`,
+        "data-path": `ticket_texts.${code}.${part}`,
+        maxlength: "200",
+        placeholder: t(example),
+        "aria-label": `${t(`admin_lang_${code}`)}: ${t(`admin_ticket_${part}`)}`,
+      });
+      input.value = texts[code]?.[part] || "";
+      return input;
+    };
+    return element(
+      "div",
+      { class: "ticket-text", "data-language": code },
+      element("span", { class: "lang", text: t(`admin_lang_${code}`) }),
+      line("header", "admin_ticket_header_example"),
+      line("footer", "admin_ticket_footer_example"),
+    );
+  });
+  byId("branch-ticket-texts").replaceChildren(heading, ...rows);
+}
+
+function tickedLanguages() {
+  return [...byId("branch-languages").children]
+    .filter((row) => row.querySelector("input").checked)
+    .map((row) => row.dataset.language);
+}
+
+function showTicketTextLanguages() {
+  const ticked = tickedLanguages();
+  for (const row of byId("branch-ticket-texts").querySelectorAll(".ticket-text")) {
+    row.hidden = !ticked.includes(row.dataset.language);
+  }
 }
 
 function languageRow(code, used) {
@@ -588,9 +649,7 @@ function checkBranch() {
   } catch {
     problems.push(["time_zone", null]);
   }
-  const languages = [...byId("branch-languages").children]
-    .filter((row) => row.querySelector("input").checked)
-    .map((row) => row.dataset.language);
+  const languages = tickedLanguages();
   if (!languages.length) problems.push(["languages", null]);
   const announcements = {};
   for (const code of LANGUAGES) {
@@ -599,7 +658,20 @@ function checkBranch() {
     announcements[code] = text;
     if (!text.includes("{ticket}")) problems.push([`announcements.${code}`, null]);
   }
-  return { body: { name, time_zone: timeZone, languages, announcements }, problems };
+  const hours = byId("branch-always").checked ? null : readHours(byId("branch-hours"), problems);
+  const ticketTexts = {};
+  for (const code of languages) {
+    const own = {};
+    for (const part of ["header", "footer"]) {
+      const text = byId(`ticket-${part}-${code}`).value.trim();
+      if (text) own[part] = text;
+    }
+    if (Object.keys(own).length) ticketTexts[code] = own;
+  }
+  return {
+    body: { name, time_zone: timeZone, languages, announcements, hours, holidays, ticket_texts: ticketTexts },
+    problems,
+  };
 }
 
 async function saveBranch(event) {
@@ -769,15 +841,18 @@ function fillService(service) {
   byId("service-wait").value = minutesOf(s.waiting_norm_secs);
   byId("service-enabled").checked = s.enabled;
   byId("service-always").checked = !s.hours;
-  // Unticking "always open" starts from office hours on weekdays.
-  const weekdays = Object.fromEntries(DAYS.slice(0, 5).map((day) => [day, ["09:00-18:00"]]));
-  renderHours(s.hours || weekdays);
+  renderHours(byId("service-hours"), s.hours || officeHours());
+  byId("service-hours").hidden = byId("service-always").checked;
   byId("service-delete").hidden = !service;
 }
 
-function renderHours(hours) {
-  const grid = byId("service-hours");
-  grid.hidden = byId("service-always").checked;
+// Unticking "always open" starts from office hours on weekdays.
+function officeHours() {
+  return Object.fromEntries(DAYS.slice(0, 5).map((day) => [day, ["09:00-18:00"]]));
+}
+
+// The opening hours editor, a service's or the branch's: one row a day in `grid`.
+function renderHours(grid, hours) {
   grid.replaceChildren(
     ...DAYS.map((day) => {
       const spans = element("div", { class: "spans" });
@@ -843,6 +918,30 @@ function markClosed(spans) {
 
 const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
 
+// Whether `open`–`close` is a span the server accepts: times as HH:MM, 24:00 only as the end,
+// opening before closing.
+function isSpan(open, close) {
+  return TIME.test(open) && (TIME.test(close) || close === "24:00") && (close === "24:00" || open < close);
+}
+
+// The hours in an hours editor as the API takes them; each span it would refuse is a problem.
+function readHours(grid, problems) {
+  const hours = {};
+  for (const row of grid.children) {
+    const day = row.dataset.day;
+    const spans = [];
+    for (const span of row.querySelectorAll(".span")) {
+      const [from, to] = span.querySelectorAll("input");
+      const open = from.value.trim();
+      const close = to.value.trim();
+      if (!isSpan(open, close)) problems.push([from.dataset.path, "admin_invalid_hours"]);
+      spans.push(`${open}-${close}`);
+    }
+    if (spans.length) hours[day] = spans;
+  }
+  return hours;
+}
+
 function checkService() {
   const problems = [];
   const names = readPerLanguage(byId("service-names"));
@@ -860,24 +959,7 @@ function checkService() {
   if (norm === null) problems.push(["service_norm_secs", null]);
   const wait = intIn(byId("service-wait").value, 1, 1440);
   if (wait === null) problems.push(["waiting_norm_secs", null]);
-  let hours = null;
-  if (!byId("service-always").checked) {
-    hours = {};
-    for (const row of byId("service-hours").children) {
-      const day = row.dataset.day;
-      const spans = [];
-      for (const span of row.querySelectorAll(".span")) {
-        const [from, to] = span.querySelectorAll("input");
-        const open = from.value.trim();
-        const close = to.value.trim();
-        if (!TIME.test(open) || !(TIME.test(close) || close === "24:00") || (close !== "24:00" && close <= open)) {
-          problems.push([from.dataset.path, "admin_invalid_hours"]);
-        }
-        spans.push(`${open}-${close}`);
-      }
-      if (spans.length) hours[day] = spans;
-    }
-  }
+  const hours = byId("service-always").checked ? null : readHours(byId("service-hours"), problems);
   byId("service-prefix").value = prefix;
   return {
     body: {
@@ -1035,8 +1117,9 @@ function renderProfiles() {
 
 function editProfile(profile) {
   editing.profile = profile?.id ?? null;
-  // Another profile gets a sample of its own services.
+  // Another profile gets a sample of its own services, and its preview starts at its own rules.
   sample = null;
+  previewing = null;
   fillProfile(profile);
   selectRow(byId("profile-list"), editing.profile);
   byId("profile-name").focus();
@@ -1046,6 +1129,32 @@ function categoryFilterOf(entry) {
   if (entry.categories === "regular") return { kind: "regular", only: [] };
   if (entry.categories && typeof entry.categories === "object") return { kind: "only", only: [...entry.categories.only] };
   return { kind: "any", only: [] };
+}
+
+// Rules as the editor keeps them (the profile's own or a variant's): entries carry a key, so
+// ratio steps survive reordering; the ratio's steps name entries by key.
+function rulesState(rules) {
+  const entries = rules.entries.map((e) => ({
+    key: nextKey++,
+    service: e.service,
+    ...categoryFilterOf(e),
+    weight: e.weight ?? 1,
+    maxWait: minutesOf(e.max_wait_secs),
+  }));
+  const steps = (rules.ratio || []).map((s) => ({ count: s.count, keys: s.entries.map((i) => entries[i]?.key).filter(Boolean) }));
+  return { policy: rules.policy, entries, steps, useRatio: steps.length > 0, scope: rules.ratio_scope || "operator" };
+}
+
+// A copy of `rules` with entries of its own, for a new variant that starts from the profile's.
+function copyRules(rules) {
+  const keys = new Map();
+  const entries = rules.entries.map((entry) => {
+    const key = nextKey++;
+    keys.set(entry.key, key);
+    return { ...entry, key, only: [...entry.only] };
+  });
+  const steps = rules.steps.map((step) => ({ count: step.count, keys: step.keys.map((k) => keys.get(k)) }));
+  return { ...rules, entries, steps };
 }
 
 function fillProfile(profile) {
@@ -1062,27 +1171,18 @@ function fillProfile(profile) {
     no_show_after_recalls: null,
   };
   byId("profile-name").value = p.name;
-  byId("profile-policy").value = p.policy;
-  entries = p.entries.map((e) => ({
-    key: nextKey++,
-    service: e.service,
-    ...categoryFilterOf(e),
-    weight: e.weight ?? 1,
-    maxWait: minutesOf(e.max_wait_secs),
-  }));
-  steps = (p.ratio || []).map((s) => ({ count: s.count, keys: s.entries.map((i) => entries[i]?.key).filter(Boolean) }));
-  byId("profile-use-ratio").checked = steps.length > 0;
-  byId("profile-ratio-scope").value = p.ratio_scope || "operator";
   byId("profile-auto").checked = Boolean(p.auto_call);
   byId("profile-noshow").value = p.no_show_after_recalls ?? "";
-  variants = p.variants || [];
-  const note = byId("profile-variants");
-  note.hidden = variants.length === 0;
-  note.textContent = t("admin_variants_kept", { n: variants.length });
   byId("profile-delete").hidden = !profile;
-  renderPolicyHint();
-  renderEntries();
-  renderSteps();
+  profileRules = mountRules(byId("profile-rules"), "profile", "", rulesState(p)).rules;
+  // The same profile shown again after a save keeps previewing the variant at the same place.
+  const previewed = variants.findIndex((v) => v.key === previewing);
+  variants = (p.variants || []).map((v) => {
+    const [from, to] = v.hours.split("-");
+    return { key: nextKey++, days: [...v.days], from, to, rules: rulesState(v) };
+  });
+  previewing = variants[previewed]?.key ?? null;
+  renderVariants();
   // A service or category removed since leaves the sample.
   sample = sample?.filter((row) => serviceById(row.service) && (row.category == null || categoryById(row.category))) ?? null;
   if (!sample?.length) sample = defaultSample();
@@ -1090,8 +1190,54 @@ function fillProfile(profile) {
   schedulePreview();
 }
 
-function renderPolicyHint() {
-  byId("policy-hint").textContent = t(`admin_policy_${byId("profile-policy").value}_hint`);
+// Puts the inputs that edit `rules` into `container`. Their ids start with `idPrefix`; their
+// fields and inputs are named by `path` ("" for the profile's own rules, "variants[1]." for
+// the second variant's), as the server's errors name them.
+function mountRules(container, idPrefix, path, rules) {
+  const block = byId("rules-template").content.cloneNode(true);
+  const part = (name) => block.querySelector(`[data-id="${name}"]`);
+  for (const node of block.querySelectorAll("[data-id]")) node.id = `${idPrefix}-${node.dataset.id}`;
+  for (const label of block.querySelectorAll("label[data-for]")) label.htmlFor = `${idPrefix}-${label.dataset.for}`;
+  for (const field of block.querySelectorAll(".field[data-part]")) field.dataset.field = `${path}${field.dataset.part}`;
+  const view = {
+    rules,
+    path,
+    policy: part("policy"),
+    hint: part("policy-hint"),
+    entries: part("entries"),
+    useRatio: part("use-ratio"),
+    ratioBox: part("ratio-box"),
+    ratio: part("ratio"),
+    scope: part("ratio-scope"),
+  };
+  view.policy.value = rules.policy;
+  view.policy.addEventListener("change", () => {
+    rules.policy = view.policy.value;
+    renderPolicyHint(view);
+  });
+  view.scope.value = rules.scope;
+  view.scope.addEventListener("change", () => (rules.scope = view.scope.value));
+  view.useRatio.checked = rules.useRatio;
+  view.useRatio.addEventListener("change", () => {
+    rules.useRatio = view.useRatio.checked;
+    if (!rules.useRatio) rules.steps = [];
+    renderSteps(view);
+  });
+  part("entry-add").addEventListener("click", () => addEntry(view));
+  part("step-add").addEventListener("click", () => {
+    rules.steps.push({ count: 1, keys: [] });
+    renderSteps(view);
+    schedulePreview();
+  });
+  container.replaceChildren(block);
+  renderPolicyHint(view);
+  renderEntries(view);
+  renderSteps(view);
+  return view;
+}
+
+function renderPolicyHint(view) {
+  view.hint.textContent = t(`admin_policy_${view.rules.policy}_hint`);
 }
 
 function entryLabel(entry, index) {
@@ -1106,21 +1252,21 @@ function entryLabel(entry, index) {
   return `${index + 1}. ${prefix} · ${filter}`;
 }
 
-function renderEntries() {
-  const body = byId("profile-entries");
-  body.replaceChildren(
-    ...entries.map((entry, index) => {
+function renderEntries(view) {
+  const { rules, path } = view;
+  view.entries.replaceChildren(
+    ...rules.entries.map((entry, index) => {
       const service = element("select", {
-        "data-path": `entries[${index}].service`,
+        "data-path": `${path}entries[${index}].service`,
         "aria-label": t("admin_entry_service"),
       });
       service.append(...config.services.map((s) => option(s.id, `${s.prefix} · ${local(s.names)}`, s.id === entry.service)));
       service.addEventListener("change", () => {
         entry.service = Number(service.value);
-        renderSteps();
+        renderSteps(view);
       });
       const kind = element("select", {
-        "data-path": `entries[${index}].categories`,
+        "data-path": `${path}entries[${index}].categories`,
         "aria-label": t("admin_entry_categories"),
       });
       kind.append(
@@ -1134,7 +1280,7 @@ function renderEntries() {
         check.checked = entry.only.includes(category.id);
         check.addEventListener("change", () => {
           entry.only = [...only.querySelectorAll("input:checked")].map((i) => Number(i.value));
-          renderSteps();
+          renderSteps(view);
         });
         only.append(element("label", { class: "check" }, check, ` ${local(category.names)}`));
       }
@@ -1142,7 +1288,7 @@ function renderEntries() {
       kind.addEventListener("change", () => {
         entry.kind = kind.value;
         only.hidden = entry.kind !== "only";
-        renderSteps();
+        renderSteps(view);
       });
       const weight = element("input", {
         type: "number",
@@ -1150,7 +1296,7 @@ function renderEntries() {
         max: "1000",
         class: "tiny-number",
         value: entry.weight,
-        "data-path": `entries[${index}].weight`,
+        "data-path": `${path}entries[${index}].weight`,
         "aria-label": t("admin_weight"),
       });
       weight.addEventListener("input", () => (entry.weight = weight.value));
@@ -1161,28 +1307,28 @@ function renderEntries() {
         class: "tiny-number",
         value: entry.maxWait,
         placeholder: "—",
-        "data-path": `entries[${index}].max_wait_secs`,
+        "data-path": `${path}entries[${index}].max_wait_secs`,
         "aria-label": t("admin_entry_max_wait"),
       });
       maxWait.addEventListener("input", () => (entry.maxWait = maxWait.value));
       const move = (by) => {
         const to = index + by;
-        if (to < 0 || to >= entries.length) return;
-        [entries[index], entries[to]] = [entries[to], entries[index]];
-        renderEntries();
-        renderSteps();
+        if (to < 0 || to >= rules.entries.length) return;
+        [rules.entries[index], rules.entries[to]] = [rules.entries[to], rules.entries[index]];
+        renderEntries(view);
+        renderSteps(view);
         schedulePreview();
       };
       const actions = element(
         "td",
         { class: "actions" },
         button("↑", "ghost tiny", () => move(-1), { "aria-label": t("admin_move_up"), disabled: index === 0 }),
-        button("↓", "ghost tiny", () => move(1), { "aria-label": t("admin_move_down"), disabled: index === entries.length - 1 }),
+        button("↓", "ghost tiny", () => move(1), { "aria-label": t("admin_move_down"), disabled: index === rules.entries.length - 1 }),
         button("×", "ghost tiny", () => {
-          entries.splice(index, 1);
-          for (const step of steps) step.keys = step.keys.filter((k) => k !== entry.key);
-          renderEntries();
-          renderSteps();
+          rules.entries.splice(index, 1);
+          for (const step of rules.steps) step.keys = step.keys.filter((k) => k !== entry.key);
+          renderEntries(view);
+          renderSteps(view);
           schedulePreview();
         }, { "aria-label": t("admin_remove") }),
       );
@@ -1200,36 +1346,37 @@ function renderEntries() {
   );
 }
 
-function addEntry() {
+function addEntry(view) {
+  const { entries } = view.rules;
   const used = new Set(entries.map((e) => e.service));
   const service = config.services.find((s) => !used.has(s.id)) || config.services[0];
   if (!service) return;
   entries.push({ key: nextKey++, service: service.id, kind: "any", only: [], weight: 1, maxWait: "" });
-  renderEntries();
-  renderSteps();
+  renderEntries(view);
+  renderSteps(view);
   schedulePreview();
 }
 
-function renderSteps() {
-  const use = byId("profile-use-ratio").checked;
-  byId("profile-ratio-box").hidden = !use;
-  if (use && steps.length === 0) {
-    steps = [{ count: 1, keys: entries.map((e) => e.key) }];
+function renderSteps(view) {
+  const { rules, path } = view;
+  view.ratioBox.hidden = !rules.useRatio;
+  if (rules.useRatio && rules.steps.length === 0) {
+    rules.steps = [{ count: 1, keys: rules.entries.map((e) => e.key) }];
   }
-  byId("profile-ratio").replaceChildren(
-    ...steps.map((step, index) => {
+  view.ratio.replaceChildren(
+    ...rules.steps.map((step, index) => {
       const count = element("input", {
         type: "number",
         min: "1",
         max: "100",
         class: "tiny-number",
         value: step.count,
-        "data-path": `ratio[${index}].count`,
+        "data-path": `${path}ratio[${index}].count`,
         "aria-label": t("admin_step_count"),
       });
       count.addEventListener("input", () => (step.count = count.value));
       const picks = element("span", { class: "picks" });
-      entries.forEach((entry, i) => {
+      rules.entries.forEach((entry, i) => {
         const check = element("input", { type: "checkbox", value: entry.key });
         check.checked = step.keys.includes(entry.key);
         check.addEventListener("change", () => {
@@ -1245,9 +1392,12 @@ function renderSteps() {
         element("span", { text: t("admin_step_calls_from") }),
         picks,
         button("×", "ghost tiny", () => {
-          steps.splice(index, 1);
-          if (!steps.length) byId("profile-use-ratio").checked = false;
-          renderSteps();
+          rules.steps.splice(index, 1);
+          if (!rules.steps.length) {
+            rules.useRatio = false;
+            view.useRatio.checked = false;
+          }
+          renderSteps(view);
           schedulePreview();
         }, { "aria-label": t("admin_remove") }),
       );
@@ -1255,43 +1405,135 @@ function renderSteps() {
   );
 }
 
-function checkProfile() {
-  const problems = [];
-  const name = byId("profile-name").value.trim();
-  if (!name) problems.push(["name", "admin_required"]);
-  if (!entries.length) problems.push(["entries", "admin_invalid_entries"]);
+// ----- a profile's variants: other rules on some weekdays and hours -----
+
+function renderVariants() {
+  byId("profile-variants").replaceChildren(...variants.map(variantItem));
+  renderPreviewChoice();
+}
+
+function variantName(index) {
+  return t("admin_variant", { n: index + 1 });
+}
+
+function variantItem(variant, index) {
+  const item = byId("variant-template").content.firstElementChild.cloneNode(true);
+  const part = (name) => item.querySelector(`[data-id="${name}"]`);
+  const path = `variants[${index}].`;
+  const name = variantName(index);
+  item.dataset.variant = index;
+  for (const field of item.querySelectorAll(".field[data-part]")) field.dataset.field = `${path}${field.dataset.part}`;
+  part("title").textContent = name;
+  const days = [...item.querySelectorAll(".days input")];
+  days.forEach((check, i) => {
+    check.checked = variant.days.includes(check.value);
+    check.dataset.path = `${path}days[${i}]`;
+    check.addEventListener("change", () => {
+      variant.days = days.filter((c) => c.checked).map((c) => c.value);
+      renderPreviewChoice();
+    });
+  });
+  // The opening time carries the path of the hours, so an error there marks it.
+  for (const [end, inputPath] of [["from", `${path}hours`], ["to", `${path}hours.close`]]) {
+    const input = part(end);
+    input.id = `variant-${index}-${end}`;
+    input.value = variant[end];
+    input.dataset.path = inputPath;
+    input.setAttribute("aria-label", `${name}: ${t(`admin_variant_${end}`)}`);
+    input.addEventListener("input", () => {
+      variant[end] = input.value;
+      renderPreviewChoice();
+    });
+  }
+  const up = part("up");
+  const down = part("down");
+  up.disabled = index === 0;
+  down.disabled = index === variants.length - 1;
+  up.addEventListener("click", () => moveVariant(index, -1));
+  down.addEventListener("click", () => moveVariant(index, 1));
+  part("remove").setAttribute("aria-label", `${t("admin_remove_variant")}: ${name}`);
+  part("remove").addEventListener("click", () => removeVariant(index));
+  mountRules(part("rules"), `variant-${index}`, path, variant.rules);
+  return item;
+}
+
+// A new variant starts from the profile's own rules, with no day ticked yet.
+function addVariant() {
+  variants.push({ key: nextKey++, days: [], from: "09:00", to: "18:00", rules: copyRules(profileRules) });
+  renderVariants();
+  byId("profile-variants").lastElementChild.querySelector(".days input").focus();
+  schedulePreview();
+}
+
+function moveVariant(index, by) {
+  const to = index + by;
+  [variants[index], variants[to]] = [variants[to], variants[index]];
+  renderVariants();
+  // The focus follows the variant, onto the button that can still move it.
+  const moved = byId("profile-variants").children[to];
+  const same = moved.querySelector(by < 0 ? "[data-id=up]" : "[data-id=down]");
+  (same.disabled ? moved.querySelector(by < 0 ? "[data-id=down]" : "[data-id=up]") : same).focus();
+  schedulePreview();
+}
+
+function removeVariant(index) {
+  variants.splice(index, 1);
+  renderVariants();
+  byId("variant-add").focus();
+  schedulePreview();
+}
+
+function checkRules(rules, path, problems) {
+  const { entries, steps } = rules;
+  if (!entries.length) problems.push([`${path}entries`, "admin_invalid_entries"]);
   const body = entries.map((entry, index) => {
     const weight = intIn(entry.weight, 1, 1000);
-    if (weight === null) problems.push([`entries[${index}].weight`, "admin_invalid_weight"]);
+    if (weight === null) problems.push([`${path}entries[${index}].weight`, "admin_invalid_weight"]);
     const maxText = String(entry.maxWait ?? "").trim();
     const maxWait = maxText ? intIn(maxText, 1, 1440) : null;
-    if (maxText && maxWait === null) problems.push([`entries[${index}].max_wait_secs`, "admin_invalid_max_wait"]);
-    if (entry.kind === "only" && !entry.only.length) problems.push([`entries[${index}].categories`, "admin_invalid_categories"]);
+    if (maxText && maxWait === null) problems.push([`${path}entries[${index}].max_wait_secs`, "admin_invalid_max_wait"]);
+    if (entry.kind === "only" && !entry.only.length) problems.push([`${path}entries[${index}].categories`, "admin_invalid_categories"]);
     const categories = entry.kind === "only" ? { only: entry.only } : entry.kind;
     return { service: entry.service, categories, weight: weight ?? 1, max_wait_secs: maxWait === null ? null : maxWait * 60 };
   });
   const ratio = [];
-  if (byId("profile-use-ratio").checked) {
+  if (rules.useRatio) {
     steps.forEach((step, index) => {
       const count = intIn(step.count, 1, 100);
       const indexes = entries.map((e, i) => (step.keys.includes(e.key) ? i : -1)).filter((i) => i >= 0);
-      if (count === null || !indexes.length) problems.push([`ratio[${index}]`, "admin_invalid_ratio"]);
+      if (count === null || !indexes.length) problems.push([`${path}ratio[${index}]`, "admin_invalid_ratio"]);
       ratio.push({ entries: indexes, count: count ?? 1 });
     });
     const covered = entries.every((e) => steps.some((s) => s.keys.includes(e.key)));
-    if (!covered) problems.push(["ratio", "admin_invalid_ratio_cover"]);
+    if (!covered) problems.push([`${path}ratio`, "admin_invalid_ratio_cover"]);
   }
+  return { policy: rules.policy, entries: body, ratio, ratio_scope: rules.scope };
+}
+
+function checkVariant(variant, index, problems) {
+  const path = `variants[${index}].`;
+  const days = DAYS.filter((d) => variant.days.includes(d));
+  if (!days.length) problems.push([`${path}days`, "admin_invalid_days"]);
+  const from = variant.from.trim();
+  const to = variant.to.trim();
+  if (!isSpan(from, to)) problems.push([`${path}hours`, "admin_invalid_hours"]);
+  return { days, hours: `${from}-${to}`, ...checkRules(variant.rules, path, problems) };
+}
+
+function checkProfile() {
+  const problems = [];
+  const name = byId("profile-name").value.trim();
+  if (!name) problems.push(["name", "admin_required"]);
+  const rules = checkRules(profileRules, "", problems);
+  const checked = variants.map((variant, index) => checkVariant(variant, index, problems));
   const noShowText = byId("profile-noshow").value.trim();
   const noShow = noShowText ? intIn(noShowText, 1, 20) : null;
   if (noShowText && noShow === null) problems.push(["no_show_after_recalls", null]);
   return {
     body: {
       name,
-      policy: byId("profile-policy").value,
-      entries: body,
-      ratio,
-      ratio_scope: byId("profile-ratio-scope").value,
-      variants,
+      ...rules,
+      variants: checked,
       auto_call: byId("profile-auto").checked,
       no_show_after_recalls: noShow,
     },
@@ -1312,10 +1554,29 @@ async function saveProfile(event) {
 
 // ----- the preview of a profile's call order -----
 
-// A small queue: two visitors of each of the profile's services and of one it does not serve,
-// and one of each category, so most rules show their effect.
+// The rules the preview shows: the profile's own, or the variant chosen above the preview.
+function previewedRules() {
+  return variants.find((v) => v.key === previewing)?.rules ?? profileRules;
+}
+
+// The choice of rules to preview, offered once the profile has variants.
+function renderPreviewChoice() {
+  if (!variants.some((v) => v.key === previewing)) previewing = null;
+  byId("preview-rules").replaceChildren(
+    option("", t("admin_preview_main"), previewing === null),
+    ...variants.map((variant, index) => {
+      const days = DAYS.filter((d) => variant.days.includes(d)).map((d) => t(`admin_day_${d}`));
+      const label = [variantName(index), days.join(", "), `${variant.from.trim()}–${variant.to.trim()}`];
+      return option(variant.key, label.filter(Boolean).join(" · "), variant.key === previewing);
+    }),
+  );
+  byId("preview-choice").hidden = variants.length === 0;
+}
+
+// A small queue: two visitors of each of the previewed rules' services and of one they do not
+// serve, and one of each category, so most rules show their effect.
 function defaultSample() {
-  const ids = [...new Set(entries.map((e) => e.service))].filter((id) => serviceById(id));
+  const ids = [...new Set(previewedRules().entries.map((e) => e.service))].filter((id) => serviceById(id));
   const other = config.services.find((s) => !ids.includes(s.id));
   const services = [...ids.slice(0, 3), ...(other ? [other.id] : [])];
   const waits = [14, 9, 4, 2];
@@ -1413,7 +1674,8 @@ function reasonText(reason, index) {
 
 async function runPreview() {
   if (byId("profile-form").hidden) return;
-  const { body, problems } = checkProfile();
+  const problems = [];
+  const rules = checkRules(previewedRules(), "", problems);
   const rows = [];
   for (const row of sample) {
     const waited = intIn(row.waited, 0, MAX_SAMPLE_WAIT_MIN);
@@ -1423,14 +1685,14 @@ async function runPreview() {
     }
     rows.push({ service: row.service, category: row.category, waited_secs: waited * 60 });
   }
-  // The name matters only when saving.
-  if (problems.some(([field]) => field !== "name")) {
+  if (problems.length) {
     previewProblem("admin_preview_incomplete");
     return;
   }
   const request = ++previewRequest;
-  const profile = { ...body, name: body.name || "preview" };
-  const payload = { profile, sample: rows };
+  // The chosen rules as a profile of their own, without variants: the engine would otherwise
+  // apply whichever variant covers the moment of the preview. Only the rules matter here.
+  const payload = { profile: { name: "preview", ...rules }, sample: rows };
   if (editing.profile !== null) payload.id = editing.profile;
   try {
     const preview = await api("POST", `/branches/${session.branch}/profiles/preview`, payload);
@@ -1722,6 +1984,14 @@ function wire() {
   byId("branch-form").addEventListener("submit", saveBranch);
   byId("branch-zone").addEventListener("input", updateClock);
   byId("branch-cancel").addEventListener("click", () => openSection("branch"));
+  byId("branch-always").addEventListener("change", () => (byId("branch-hours").hidden = byId("branch-always").checked));
+  byId("branch-languages").addEventListener("change", showTicketTextLanguages);
+  byId("holiday-add").addEventListener("click", addHoliday);
+  byId("holiday-date").addEventListener("keydown", (event) => {
+    if (event.key !== "Enter") return;
+    event.preventDefault();
+    addHoliday();
+  });
 
   byId("service-new").addEventListener("click", () => editService(null));
   byId("service-form").addEventListener("submit", saveService);
@@ -1750,16 +2020,9 @@ function wire() {
 
   byId("profile-new").addEventListener("click", () => editProfile(null));
   byId("profile-form").addEventListener("submit", saveProfile);
-  byId("profile-policy").addEventListener("change", renderPolicyHint);
-  byId("entry-add").addEventListener("click", addEntry);
-  byId("profile-use-ratio").addEventListener("change", () => {
-    if (!byId("profile-use-ratio").checked) steps = [];
-    renderSteps();
-  });
-  byId("step-add").addEventListener("click", () => {
-    steps.push({ count: 1, keys: [] });
-    renderSteps();
-    schedulePreview();
+  byId("variant-add").addEventListener("click", addVariant);
+  byId("preview-rules").addEventListener("change", () => {
+    previewing = byId("preview-rules").value ? Number(byId("preview-rules").value) : null;
   });
   byId("sample-add").addEventListener("click", () => {
     const first = config.services[0];

@@ -1,5 +1,6 @@
 // The touch kiosk: the branch's services as large buttons (a group opens its own screen),
-// closed ones greyed with today's hours, then the ticket on screen with its QR code. A kiosk
+// closed ones greyed with today's hours (and, on a holiday or a day the branch does not work,
+// a line saying the branch is closed today), then the ticket on screen with its QR code. A kiosk
 // with a network printer has its ticket printed by the server (the answer says whether it was);
 // a kiosk without one prints the ticket's printable page through the browser (a kiosk browser
 // runs with silent printing), unless its address says `print=off`. The kiosk goes back to the
@@ -30,6 +31,7 @@ const talon = { issued: [], printed: [] };
 window.talon = talon;
 
 let queues = [];
+let closedToday = false;
 let idleTimer = null;
 let busy = false;
 
@@ -63,6 +65,7 @@ async function loadState() {
   const state = await response.json();
   document.getElementById("branch").textContent = state.name;
   queues = state.queues.filter((q) => q.enabled);
+  closedToday = state.closed_today === true;
 }
 
 // Back to the first screen, in the kiosk's default language and text size.
@@ -123,6 +126,9 @@ function serviceButton(queue) {
 function showStart() {
   clearTimeout(idleTimer);
   const title = element("h1", "", text("kiosk_choose"));
+  const closed = element("p", "closed-today", text("kiosk_branch_closed_today"));
+  closed.setAttribute("role", "status");
+  closed.hidden = !closedToday;
   const grid = element("div", "grid");
   const groups = new Map();
   for (const queue of queues) {
@@ -142,7 +148,7 @@ function showStart() {
     }
     groups.get(group).push(queue);
   }
-  screen.replaceChildren(title, grid);
+  screen.replaceChildren(title, closed, grid);
   if (language !== defaultLanguage) schedule(IDLE_MS, restart);
 }
 
@@ -301,7 +307,9 @@ async function start() {
 // this kiosk's pairing was revoked.
 function follow() {
   const stream = new EventSource(`${api}/events?access_token=${encodeURIComponent(token)}`);
-  for (const kind of ["ticket_issued", "ticket_called", "ticket_cancelled", "ticket_transferred", "service_defined"]) {
+  // A changed branch may have new hours or holidays.
+  const kinds = ["ticket_issued", "ticket_called", "ticket_cancelled", "ticket_transferred", "service_defined", "branch_updated"];
+  for (const kind of kinds) {
     stream.addEventListener(kind, refreshSoon);
   }
   stream.onerror = () => {

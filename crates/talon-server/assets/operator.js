@@ -8,6 +8,8 @@
 // language switch, and ends with the browser tab. The last workplace and profile chosen are remembered in localStorage so
 // the next morning starts with them preselected.
 
+import { ApiError, callApi, readStored } from "/assets/staff.js";
+
 const texts = JSON.parse(document.getElementById("texts").textContent);
 const language = document.documentElement.lang;
 const byId = (id) => document.getElementById(id);
@@ -36,7 +38,7 @@ const CONFIG_EVENTS = [
   "category_removed",
 ];
 
-let session = read(sessionStorage, SESSION_KEY) || {};
+let session = readStored(sessionStorage, SESSION_KEY) || {};
 let branches = [];
 let config = null;
 let view = null;
@@ -53,14 +55,6 @@ let todayStale = false;
 let messageTimer = null;
 
 // ----- small helpers -----
-
-function read(storage, key) {
-  try {
-    return JSON.parse(storage.getItem(key));
-  } catch {
-    return null;
-  }
-}
 
 function save() {
   sessionStorage.setItem(SESSION_KEY, JSON.stringify(session));
@@ -139,40 +133,8 @@ function servicePrefix(id) {
 
 // ----- the API -----
 
-class ApiError extends Error {
-  constructor(status, code, message) {
-    super(message);
-    this.status = status;
-    this.code = code;
-  }
-}
-
-async function api(method, path, body) {
-  const headers = {};
-  if (method !== "GET" && session.csrf) headers["X-CSRF-Token"] = session.csrf;
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  let response;
-  try {
-    response = await fetch(`/api/v1${path}`, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  } catch (error) {
-    throw new ApiError(0, "network", String(error));
-  }
-  if (response.status === 204) return null;
-  const data = await response.json().catch(() => null);
-  if (!response.ok) {
-    const error = new ApiError(
-      response.status,
-      data?.error?.code || `http_${response.status}`,
-      data?.error?.message || response.statusText,
-    );
-    if (response.status === 401 && path !== "/auth/login") expired();
-    throw error;
-  }
-  return data;
+function api(method, path, body) {
+  return callApi(method, path, body, { csrf: session.csrf, onExpired: expired });
 }
 
 function errorText(error) {
@@ -318,7 +280,7 @@ function showWorkplaceForm() {
   session.workplace = null;
   save();
   show("workplace-view");
-  const choice = read(localStorage, CHOICE_KEY) || {};
+  const choice = readStored(localStorage, CHOICE_KEY) || {};
   const branchField = byId("branch-field");
   branchField.hidden = branches.length === 0;
   byId("branch").replaceChildren(
@@ -418,7 +380,7 @@ function currentTicket() {
 }
 
 function reasons() {
-  return read(sessionStorage, REASONS_KEY) || [];
+  return readStored(sessionStorage, REASONS_KEY) || [];
 }
 
 function remember(ticket, reason) {

@@ -11,7 +11,7 @@ use crate::throttle::Limiter;
 use crate::voice::Voice;
 use std::sync::Arc;
 use talon_core::{
-    BranchId, Command, DomainError, OperatorId, TicketId, WorkplaceId, WorkplaceView,
+    BranchId, BranchState, Command, DomainError, OperatorId, TicketId, WorkplaceId, WorkplaceView,
 };
 use talon_store::{Store, StoreError};
 use tokio::sync::Mutex;
@@ -139,6 +139,17 @@ impl App {
         handle
             .execute(command, move |state, _| state.workplace_view(workplace))
             .await
+    }
+
+    /// A new, empty branch with its actor running, to be created by its first command.
+    pub async fn start_new_branch(&self) -> Result<BranchHandle, ApiError> {
+        let id = BranchId(self.next_id().await?);
+        Ok(self.branches.start(
+            id,
+            BranchState::new(),
+            self.store.clone(),
+            self.metrics.clone(),
+        ))
     }
 
     pub fn branch(&self, id: BranchId) -> Result<BranchHandle, ApiError> {

@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use talon_core::{
-    BranchId, BranchSettings, BranchState, Category, CategoryId, Command, Language, NumberRange,
-    Policy, ProfileId, Service, ServiceId, TimeZoneName, WorkProfile, Workplace, WorkplaceId,
+    BranchId, BranchSettings, Category, CategoryId, Command, Language, NumberRange, Policy,
+    ProfileId, Service, ServiceId, TimeZoneName, WorkProfile, Workplace, WorkplaceId,
 };
 use talon_store::{NewUser, TokenKind, TokenRecord};
 
@@ -82,18 +82,16 @@ const CATEGORIES: [(&str, &str, &str, u32, Option<u32>); 2] = [
 
 /// Creates the demo network in `app`.
 pub async fn create(app: &Arc<App>) -> Result<DemoFacts, ApiError> {
-    let branch = BranchId(app.next_id().await?);
-    let handle = app.branches.start(
-        branch,
-        BranchState::new(),
-        app.store.clone(),
-        app.metrics.clone(),
-    );
+    let handle = app.start_new_branch().await?;
+    let branch = handle.id;
     let settings = BranchSettings {
         name: "Talon Demo".to_string(),
         time_zone: TimeZoneName::parse("Europe/Moscow")?,
         languages: vec![Language::Ru, Language::En, Language::De],
         announcements: Default::default(),
+        hours: None,
+        holidays: Vec::new(),
+        ticket_texts: Default::default(),
     };
     handle
         .execute(Command::CreateBranch(settings), |_, _| ())

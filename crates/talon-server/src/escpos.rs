@@ -46,7 +46,12 @@ pub struct PrintedTicket<'a> {
     pub eta: &'a str,
     /// Where the visitor follows the ticket online; printed as a QR code.
     pub qr_url: &'a str,
+    /// Talon's line under the QR code, e.g. "Follow your turn on your phone".
     pub footer: &'a str,
+    /// The branch's own line above everything, e.g. the bank's name.
+    pub branch_header: Option<&'a str>,
+    /// The branch's own line at the very end, e.g. "Thank you for waiting".
+    pub branch_footer: Option<&'a str>,
 }
 
 /// The printer's character code table for Cyrillic.
@@ -197,6 +202,10 @@ pub fn ticket_bytes(ticket: &PrintedTicket, page: CodePage, width_chars: usize) 
     let mut out = Vec::with_capacity(512);
     out.extend_from_slice(&[ESC, b'@', ESC, b't', page.table(), ESC, b'a', 1]);
 
+    if let Some(header) = ticket.branch_header {
+        push_text(&mut out, header, page, width_chars);
+        out.extend_from_slice(&[ESC, b'd', 1]);
+    }
     out.extend_from_slice(&[ESC, b'E', 1]);
     push_text(&mut out, ticket.branch, page, width_chars);
     out.extend_from_slice(&[ESC, b'E', 0]);
@@ -232,6 +241,10 @@ pub fn ticket_bytes(ticket: &PrintedTicket, page: CodePage, width_chars: usize) 
     }
 
     push_text(&mut out, ticket.footer, page, width_chars);
+    if let Some(footer) = ticket.branch_footer {
+        out.extend_from_slice(&[ESC, b'd', 1]);
+        push_text(&mut out, footer, page, width_chars);
+    }
     out.extend_from_slice(&[ESC, b'd', FEED_BEFORE_CUT, GS, b'V', 66, 0]);
     out
 }
@@ -412,6 +425,8 @@ mod tests {
             eta: "~ 15 мин",
             qr_url: URL,
             footer: "Ёлки, спасибо!",
+            branch_header: None,
+            branch_footer: None,
         }
     }
 
@@ -442,6 +457,35 @@ mod tests {
     }
 
     #[test]
+    fn the_branchs_own_lines_open_and_close_the_ticket() {
+        let ticket = PrintedTicket {
+            branch_header: Some("Банк «Талон»"),
+            branch_footer: Some("Спасибо, что ждёте! Хорошего дня и до новых встреч"),
+            ..russian()
+        };
+        let decoded = printed(&ticket, CodePage::Pc866, 32);
+        assert_eq!(
+            decoded.texts(),
+            [
+                "Банк \"Талон\"",
+                "Отделение на Тверской",
+                "Платежи",
+                "А017",
+                "12.03.2025 14:05",
+                "Перед вами: 3",
+                "Ожидание: ~ 15 мин",
+                "Ёлки, спасибо!",
+                "Спасибо, что ждёте! Хорошего дня",
+                "и до новых встреч",
+            ]
+        );
+        let header = &decoded.lines[0];
+        assert!(header.centered && !header.bold && !header.double);
+        assert!(decoded.lines[1].bold, "the branch's name stays bold");
+        assert!(decoded.cut);
+    }
+
+    #[test]
     fn code_page_is_selected_right_after_init() {
         let pc866 = ticket_bytes(&russian(), CodePage::Pc866, 32);
         assert_eq!(pc866[..5], [ESC, b'@', ESC, b't', 17]);
@@ -462,6 +506,8 @@ mod tests {
             eta: "~ 1 min",
             qr_url: URL,
             footer: "Thank you!",
+            branch_header: None,
+            branch_footer: None,
         };
         let decoded = printed(&ticket, CodePage::Pc866, 48);
         assert_eq!(
@@ -491,6 +537,8 @@ mod tests {
             eta: "~ 10 Min.",
             qr_url: URL,
             footer: "Grüße aus der Straße – ÄÖÜ",
+            branch_header: None,
+            branch_footer: None,
         };
         for page in [CodePage::Pc866, CodePage::Wpc1251] {
             let decoded = printed(&ticket, page, 32);

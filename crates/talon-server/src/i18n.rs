@@ -31,6 +31,19 @@ pub fn text(language: Language, key: &str) -> &str {
         .map_or(key, String::as_str)
 }
 
+/// Every key that starts with `prefix`, sorted: the texts a page's script may need.
+pub fn keys_with_prefix(prefix: &str) -> Vec<&'static str> {
+    let mut keys: Vec<&'static str> = catalogue()
+        .get(&Language::En)
+        .into_iter()
+        .flat_map(|texts| texts.keys())
+        .filter(|k| k.starts_with(prefix))
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    keys
+}
+
 /// An estimated wait in whole minutes, as a visitor reads it: "~ 5 min", or "any moment" for
 /// less than a minute.
 pub fn wait_minutes(language: Language, minutes: u64) -> String {

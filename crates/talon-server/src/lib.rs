@@ -6,6 +6,7 @@ mod app;
 mod audit;
 mod auth;
 mod branch;
+mod config_file;
 mod customers;
 pub mod demo;
 mod error;
@@ -31,6 +32,7 @@ pub use auth::{
     Role, check_password, check_role_branch, check_username, hash_password, new_token, random_hex,
     sha256_hex,
 };
+pub use config_file::{ImportReport, export as export_config, import as import_config};
 pub use customers::Crm;
 pub use error::ApiError;
 pub use http::router;

@@ -28,7 +28,8 @@ pub enum Access {
 use Access::{Public, Roles};
 use Role::{Admin, Display, Kiosk, Manager, Operator, Receptionist};
 
-/// The network administrator alone: branches, the whole network's users and its audit.
+/// The network administrator alone: branches, the whole network's users, its audit and its
+/// configuration file.
 const NETWORK: Access = Roles(&[Admin]);
 /// Configuring a branch: its settings, services, workplaces, profiles, categories, devices,
 /// staff.
@@ -56,6 +57,8 @@ pub const POLICY: &[(&str, &str, Access)] = &[
     ("PUT", "/api/v1/users/{id}/profiles", CONFIGURE),
     ("PUT", "/api/v1/users/{id}/disabled", CONFIGURE),
     ("GET", "/api/v1/audit", NETWORK),
+    ("GET", "/api/v1/config", NETWORK),
+    ("POST", "/api/v1/config", NETWORK),
     ("GET", "/api/v1/branches", EVERYONE_OF_BRANCH),
     ("POST", "/api/v1/branches", NETWORK),
     ("GET", "/api/v1/branches/{branch}", STAFF),

@@ -70,6 +70,9 @@ pub struct TicketFacts {
     pub ahead: usize,
     pub eta_minutes: u64,
     pub url: String,
+    /// The branch's own lines above and below the ticket in its language, if it has them.
+    pub header: Option<String>,
+    pub footer: Option<String>,
 }
 
 impl TicketFacts {
@@ -78,6 +81,7 @@ impl TicketFacts {
         let t = state.ticket(id)?;
         let settings = state.settings()?;
         let issued = t.created_at.to_zoned(settings.time_zone.zone().clone());
+        let (header, footer) = settings.ticket_texts(t.language);
         Some(TicketFacts {
             language: t.language,
             branch: settings.name.clone(),
@@ -89,6 +93,8 @@ impl TicketFacts {
             ahead: state.position(t).unwrap_or(0),
             eta_minutes: state.eta_seconds(t, now).unwrap_or(0).div_ceil(60),
             url,
+            header: header.map(str::to_string),
+            footer: footer.map(str::to_string),
         })
     }
 }
@@ -113,6 +119,8 @@ pub fn render(config: &PrinterConfig, facts: &TicketFacts) -> Vec<u8> {
             eta: &eta,
             qr_url: &facts.url,
             footer: t("ticket_footer"),
+            branch_header: facts.header.as_deref(),
+            branch_footer: facts.footer.as_deref(),
         },
         page,
         config.chars_per_line(),

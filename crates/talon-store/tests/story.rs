@@ -80,6 +80,9 @@ async fn a_branch_is_written_and_read_back() {
             time_zone: TimeZoneName::parse("Europe/Berlin").expect("zone"),
             languages: vec![Language::De, Language::En],
             announcements: Default::default(),
+            hours: None,
+            holidays: Vec::new(),
+            ticket_texts: Default::default(),
         }),
         now,
     )

@@ -1,10 +1,12 @@
-//! The `talon` command: `serve`, `demo`, `migrate`, `user add`, `audit verify` and `bench`.
+//! The `talon` command: `serve`, `demo`, `migrate`, `user add`, `audit verify`, `export`,
+//! `import` and `bench`.
 
 mod bench;
 mod settings;
 
 use clap::{Parser, Subcommand};
 use settings::{ServerArgs, Settings};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use talon_server::{App, Role, check_password, check_role_branch, check_username, hash_password};
@@ -40,6 +42,27 @@ enum Commands {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Write the network's configuration (every branch with its settings, services,
+    /// categories, work profiles and workplaces) as one TOML file.
+    Export {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// Write to this file instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Import a configuration file as `talon export` writes it: update what its keys match,
+    /// add what is new, remove nothing. The whole file is checked before anything changes.
+    /// Stop the server first, or import through the API while it runs.
+    Import {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The TOML file.
+        file: PathBuf,
+        /// Check the file and report what it would change, changing nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Drive a running server over HTTP and report throughput and latency.
     Bench(bench::BenchArgs),
@@ -124,8 +147,51 @@ async fn run(cli: Cli) -> Result<(), Error> {
         Commands::Audit {
             command: AuditCommand::Verify(args),
         } => verify_audit(&Settings::load(&args)?),
+        Commands::Export { server, output } => {
+            export_config(&Settings::load(&server)?, output).await
+        }
+        Commands::Import {
+            server,
+            file,
+            dry_run,
+        } => import_config(&Settings::load(&server)?, &file, dry_run).await,
         Commands::Bench(args) => bench::run(args).await,
     }
+}
+
+/// Loads the installation's branches as the server does, to read or change their
+/// configuration through the same actors.
+async fn load_app(settings: &Settings) -> Result<Arc<App>, Error> {
+    Ok(App::load(open_store(settings).await?, settings.options()?).await?)
+}
+
+async fn export_config(settings: &Settings, output: Option<PathBuf>) -> Result<(), Error> {
+    let database = settings.database();
+    if !database.exists() {
+        return Err(format!("there is no database at {}", database.display()).into());
+    }
+    let text = talon_server::export_config(&*load_app(settings).await?)
+        .await
+        .map_err(|e| e.message)?;
+    match output {
+        Some(path) => std::fs::write(&path, text)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+        None => {
+            use std::io::Write;
+            std::io::stdout().write_all(text.as_bytes())?;
+        }
+    }
+    Ok(())
+}
+
+async fn import_config(settings: &Settings, file: &Path, dry_run: bool) -> Result<(), Error> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let report = talon_server::import_config(&*load_app(settings).await?, &text, dry_run)
+        .await
+        .map_err(|e| e.message)?;
+    print!("{report}");
+    Ok(())
 }
 
 /// Walks the audit chain of the database in the data folder, opened read-only.

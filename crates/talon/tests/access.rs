@@ -61,6 +61,24 @@ struct Operation {
     allowed: &'static [Caller],
 }
 
+/// Makes an operation's request: a JSON body, or a string body as it is (the configuration
+/// import takes a TOML file).
+async fn send(demo: &Demo, o: &Operation, token: Option<&str>) -> Reply {
+    match &o.body {
+        Some(Value::String(text)) => {
+            let request = demo
+                .request(o.method.clone(), &o.path, token)
+                .header("content-type", "application/toml")
+                .body(text.clone());
+            common::reply(request).await
+        }
+        body => {
+            demo.send(o.method.clone(), &o.path, token, body.clone())
+                .await
+        }
+    }
+}
+
 /// The OpenAPI document's operations that need a caller: (method, path).
 fn documented_operations() -> Vec<(String, String)> {
     let document: Value =
@@ -133,6 +151,10 @@ async fn every_endpoint_refuses_the_wrong_roles_and_other_branches() {
         .expect(200)
         .clone();
     let kiosk_id = devices[0]["id"].as_u64().unwrap();
+    // The configuration file as it is: importing it would succeed and change nothing.
+    let config = demo.get("/config", Some(&admin)).await;
+    assert_eq!(config.status, 200, "{}", config.text);
+    let config_file = config.text;
     let before = snapshot(&demo, &admin, b).await;
 
     use Caller::{Admin, Display, Kiosk, Manager, Operator, Receptionist};
@@ -172,6 +194,20 @@ async fn every_endpoint_refuses_the_wrong_roles_and_other_branches() {
             CONFIGURE,
         ),
         spec(Method::GET, "/api/v1/audit", "/audit".into(), None, NETWORK),
+        spec(
+            Method::GET,
+            "/api/v1/config",
+            "/config".into(),
+            None,
+            NETWORK,
+        ),
+        spec(
+            Method::POST,
+            "/api/v1/config",
+            "/config".into(),
+            Some(Value::String(config_file)),
+            NETWORK,
+        ),
         spec(
             Method::POST,
             "/api/v1/users",
@@ -533,9 +569,7 @@ async fn every_endpoint_refuses_the_wrong_roles_and_other_branches() {
         let what = format!("{} {}", o.method, o.path);
         for (caller, token) in &home {
             if !o.allowed.contains(caller) {
-                let reply = demo
-                    .send(o.method.clone(), &o.path, *token, o.body.clone())
-                    .await;
+                let reply = send(&demo, o, *token).await;
                 assert_refused(&reply, *caller, &what);
                 refused += 1;
             }
@@ -547,9 +581,7 @@ async fn every_endpoint_refuses_the_wrong_roles_and_other_branches() {
         ) || o.documented == "/api/v1/auth/logout";
         for (caller, token) in &away {
             if !network_wide || !o.allowed.contains(caller) {
-                let reply = demo
-                    .send(o.method.clone(), &o.path, Some(token), o.body.clone())
-                    .await;
+                let reply = send(&demo, o, Some(token)).await;
                 assert_refused(&reply, *caller, &format!("{what} from another branch"));
                 refused += 1;
             }

@@ -6,6 +6,10 @@
 //! service; the panel sees the kiosk, revokes it after a confirmation, and the kiosk stops and
 //! says it is no longer paired. No page breaks the content security policy.
 //!
+//! A work profile's time variants are edited in the panel: added, checked before sending and
+//! refused by the server next to their own fields, previewed, saved exactly, moved, changed and
+//! removed.
+//!
 //! A branch manager signing in sees their own branch only: no choice of branch, its services,
 //! its staff and none of another branch's. Screenshots in ru, en and de.
 
@@ -214,7 +218,7 @@ async fn an_admin_creates_a_service_and_a_profile_and_pairs_a_kiosk_then_revokes
     browser
         .choose("#profile-entries tr[data-entry='0'] select", passports)
         .await;
-    browser.click("#entry-add").await;
+    browser.click("#profile-entry-add").await;
     browser
         .choose(
             "#profile-entries tr[data-entry='1'] select",
@@ -444,6 +448,38 @@ async fn errors_name_their_field_and_the_preview_answers_an_order() {
             reply.text
         );
     }
+    // A variant's errors name the variant and its field, whether the JSON or the engine refused
+    // it.
+    let profiles = format!("/branches/{}/profiles", demo.branch());
+    let a = demo.service("A");
+    let with_variant = |days: Value, hours: &str, weight: u32| {
+        json!({"name": "V", "services": [a], "variants": [
+            {"days": ["mon"], "hours": "12:00-14:00", "entries": [{"service": a}], "policy": "strict_order"},
+            {"days": days, "hours": hours, "entries": [{"service": a, "weight": weight}],
+             "policy": "strict_order"}]})
+    };
+    for (body, field) in [
+        (
+            with_variant(json!([]), "09:00-13:00", 1),
+            "variants[1].days",
+        ),
+        (
+            with_variant(json!(["sat"]), "13:00-09:00", 1),
+            "variants[1].hours",
+        ),
+        (
+            with_variant(json!(["sat"]), "09:00-13:00", 0),
+            "variants[1].weight",
+        ),
+    ] {
+        let reply = demo.post(&profiles, Some(&admin), body.clone()).await;
+        reply.expect_error(422, "validation_failed");
+        assert_eq!(
+            reply.body["error"]["field"], field,
+            "{body}: {}",
+            reply.text
+        );
+    }
     let reply = demo
         .post(
             "/auth/login",
@@ -635,5 +671,586 @@ async fn a_manager_sees_their_branch_only_in_every_language() {
         .await;
     browser.wait_text("#device-list", "Kiosk").await;
     browser.screenshot("admin-de").await;
+    browser.close().await;
+}
+
+/// The error shown at `field` of the variant at `index` (`days`, `hours`, `entries`).
+fn variant_error(index: usize, field: &str) -> String {
+    format!("#profile-form .field[data-field='variants[{index}].{field}'] > .error:not([hidden])")
+}
+
+/// The branch's profile named `name` as the API gives it, if there is one.
+async fn profile_named(demo: &Demo, admin: &str, name: &str) -> Option<Value> {
+    configuration(demo, admin).await["profiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == name)
+        .cloned()
+}
+
+/// Clicks the profile's save button and waits until the panel says it is saved: the click
+/// clears any earlier message before it sends, so the message is this save's.
+async fn save_profile(browser: &Browser, saved: &str) {
+    browser.click("#profile-save").await;
+    browser.wait_text("#message:not([hidden])", saved).await;
+}
+
+/// Shows the profile editor's variants and the preview beside them at 1366×768 in `lang`,
+/// after the language switch, and saves screenshots of its top and of its variants.
+async fn screenshot_variants(browser: &Browser, lang: &str, profile: u64, expected: [&str; 3]) {
+    let [section, variant, saturday] = expected;
+    browser.click(&format!(".languages a[lang={lang}]")).await;
+    browser
+        .wait_text("#sections button[data-section=profiles]", section)
+        .await;
+    browser
+        .click("#sections button[data-section=profiles]")
+        .await;
+    browser
+        .click(&format!("#profile-list tr[data-id='{profile}']"))
+        .await;
+    browser
+        .wait_text("#profile-variants li[data-variant='1'] h4", variant)
+        .await;
+    browser
+        .client()
+        .set_window_size(1366, 768)
+        .await
+        .expect("a 1366×768 window");
+    // The second variant (Saturdays) in the preview.
+    browser.click("#preview-rules option:nth-child(3)").await;
+    browser
+        .wait_text("#preview-rules option:checked", saturday)
+        .await;
+    browser
+        .wait_text("#preview-order li:first-child .number", "B00")
+        .await;
+    browser
+        .screenshot(&format!("admin-profile-variants-top-{lang}-1366"))
+        .await;
+    // Only the panel scrolls: scrolling the page itself would push the header out of the window.
+    browser
+        .eval(
+            "const main = document.querySelector('main'); \
+             const item = document.querySelector('#profile-variants li[data-variant=\"1\"]'); \
+             main.scrollTop += item.getBoundingClientRect().top - main.getBoundingClientRect().top;",
+        )
+        .await;
+    browser
+        .screenshot(&format!("admin-profile-variants-{lang}-1366"))
+        .await;
+    // Nothing in the editor reaches past the panel's right edge, and nothing scrolls sideways.
+    let overflow = browser
+        .eval(
+            r##"
+            const main = document.querySelector("main");
+            const edge = main.getBoundingClientRect().left + main.clientWidth;
+            const cut = [...document.querySelectorAll("#profile-form *")]
+              .filter((e) => e.getBoundingClientRect().right > edge + 1)
+              .map((e) => e.outerHTML.slice(0, 80));
+            return { cut, sideways: main.scrollWidth - main.clientWidth };
+            "##,
+        )
+        .await;
+    assert_eq!(
+        overflow,
+        json!({"cut": [], "sideways": 0}),
+        "{lang}: nothing is cut off at 1366"
+    );
+    browser
+        .client()
+        .set_window_size(1920, 1080)
+        .await
+        .expect("a 1920×1080 window");
+}
+
+#[tokio::test]
+async fn a_profile_gets_time_variants_checked_previewed_saved_moved_and_removed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let demo = Demo::spawn(dir.path()).await;
+    let admin = demo.admin().await;
+    let (a, b) = (demo.service("A"), demo.service("B"));
+
+    let browser = Browser::start_in("en").await;
+    browser.goto(&demo.at("/admin")).await;
+    sign_in(
+        &browser,
+        &demo.facts.admin.username,
+        &demo.facts.admin.password,
+    )
+    .await;
+    browser
+        .wait_text(
+            "#panel:not([hidden]) #sections button[data-section=profiles]",
+            "Work profiles",
+        )
+        .await;
+    browser
+        .click("#sections button[data-section=profiles]")
+        .await;
+    browser.wait_text("#profile-list", "All services").await;
+    browser.click("#profile-new").await;
+    browser
+        .wait_text("#profile-form:not([hidden]) h2", "New work profile")
+        .await;
+    browser.fill("#profile-name", "Weekend desk").await;
+    browser
+        .choose("#profile-entries tr[data-entry='0'] select", a)
+        .await;
+    browser.click("#profile-entry-add").await;
+    browser
+        .choose("#profile-entries tr[data-entry='1'] select", b)
+        .await;
+    browser
+        .wait_text(
+            ".variants-field > .hint",
+            "The first variant in this list that covers the moment applies",
+        )
+        .await;
+    assert_eq!(
+        browser
+            .eval("return document.getElementById('preview-choice').hidden")
+            .await,
+        json!(true),
+        "no choice of rules to preview without variants"
+    );
+
+    // A variant starts from the profile's own rules with no day ticked. Without a day, and with
+    // hours that end before they start, it is refused next to those fields, and what was typed
+    // stays.
+    browser.click("#variant-add").await;
+    browser
+        .wait_text("#profile-variants li[data-variant='0'] h4", "Variant 1")
+        .await;
+    browser.fill("#variant-0-from", "13:00").await;
+    browser.fill("#variant-0-to", "09:00").await;
+    browser.click("#profile-save").await;
+    browser
+        .wait_text(&variant_error(0, "days"), "Tick at least one day")
+        .await;
+    browser
+        .wait_text(
+            &variant_error(0, "hours"),
+            "each span opening before it closes",
+        )
+        .await;
+    assert_eq!(value(&browser, "#variant-0-from").await, "13:00");
+    assert_eq!(value(&browser, "#variant-0-to").await, "09:00");
+    assert_eq!(
+        browser
+            .eval("return document.querySelector('#variant-0-from').getAttribute('aria-invalid')")
+            .await,
+        json!("true"),
+        "the refused hours are marked"
+    );
+    browser.screenshot("admin-variant-errors-en").await;
+    assert!(profile_named(&demo, &admin, "Weekend desk").await.is_none());
+
+    // Saturdays from 9 to 13, only loans. A second loans line the server refuses: it says so
+    // at the variant's entries, not at the profile's own.
+    browser
+        .click("#profile-variants li[data-variant='0'] .days input[value=sat]")
+        .await;
+    browser.fill("#variant-0-from", "09:00").await;
+    browser.fill("#variant-0-to", "13:00").await;
+    browser
+        .click("#variant-0-entries tr[data-entry='0'] button[aria-label=Remove]")
+        .await;
+    browser
+        .wait_text(
+            "#variant-0-entries tr[data-entry='0'] select option:checked",
+            "Loans",
+        )
+        .await;
+    browser.click("#variant-0-entry-add").await;
+    browser
+        .choose("#variant-0-entries tr[data-entry='1'] select", b)
+        .await;
+    browser.click("#profile-save").await;
+    browser
+        .wait_text(
+            &variant_error(0, "entries"),
+            "a service with the same visitors only once",
+        )
+        .await;
+    assert_eq!(
+        browser
+            .eval("return document.querySelectorAll('#profile-form .error:not([hidden])').length")
+            .await,
+        json!(1),
+        "only the variant's entries are refused"
+    );
+    assert_eq!(value(&browser, "#variant-0-to").await, "13:00");
+    assert!(profile_named(&demo, &admin, "Weekend desk").await.is_none());
+    browser
+        .click("#variant-0-entries tr[data-entry='1'] button[aria-label=Remove]")
+        .await;
+    browser
+        .click("#variant-0-policy option[value=strict_order]")
+        .await;
+    browser
+        .wait_text(
+            "#variant-0-policy-hint",
+            "the next entry only when it is empty",
+        )
+        .await;
+
+    // The preview shows the profile's own rules, or the variant chosen: only loans, in order.
+    browser.click("#sample-reset").await;
+    browser
+        .wait_text("#preview-order li:first-child .why", "Waited longest")
+        .await;
+    browser
+        .wait_text(
+            "#preview-choice:not([hidden]) #preview-rules option:nth-child(2)",
+            "Variant 1 · Sat · 09:00–13:00",
+        )
+        .await;
+    browser.click("#preview-rules option:nth-child(2)").await;
+    browser
+        .wait_text("#preview-order li:first-child .why", "Line 1 is the first")
+        .await;
+    browser
+        .wait_text("#preview-order li:first-child .number", "B00")
+        .await;
+    browser
+        .wait_text("#preview-not-called:not([hidden])", "Payments")
+        .await;
+    browser.click("#preview-rules option:nth-child(1)").await;
+    browser
+        .wait_text("#preview-order li:first-child .why", "Waited longest")
+        .await;
+
+    save_profile(&browser, "Saved.").await;
+    browser.wait_text("#profile-list", "Weekend desk").await;
+    let profile = profile_named(&demo, &admin, "Weekend desk")
+        .await
+        .expect("the profile is saved");
+    assert_eq!(
+        profile["variants"],
+        json!([{"days": ["sat"], "hours": "09:00-13:00",
+                "entries": [{"service": b, "categories": "any", "weight": 1, "max_wait_secs": null}],
+                "policy": "strict_order", "ratio_scope": "operator"}]),
+        "{profile}"
+    );
+    assert_eq!(
+        profile["policy"], "longest_waiting",
+        "the profile's own rules stay"
+    );
+    let id = profile["id"].as_u64().expect("an id");
+
+    // Saturdays until 14 now, and a Sunday variant moved before it: the first that covers the
+    // moment applies, so their order is saved.
+    browser.fill("#variant-0-to", "14:00").await;
+    browser.click("#variant-add").await;
+    browser
+        .click("#profile-variants li[data-variant='1'] .days input[value=sun]")
+        .await;
+    browser.fill("#variant-1-from", "10:00").await;
+    browser.fill("#variant-1-to", "12:00").await;
+    browser
+        .click("#profile-variants li[data-variant='1'] [data-id=up]")
+        .await;
+    assert_eq!(
+        value(&browser, "#variant-0-from").await,
+        "10:00",
+        "moved up"
+    );
+    assert_eq!(value(&browser, "#variant-1-to").await, "14:00");
+    save_profile(&browser, "Saved.").await;
+    let variants = profile_named(&demo, &admin, "Weekend desk").await.unwrap()["variants"].clone();
+    assert_eq!(variants[0]["days"], json!(["sun"]), "{variants}");
+    assert_eq!(variants[0]["hours"], "10:00-12:00");
+    assert_eq!(
+        variants[0]["policy"], "longest_waiting",
+        "a copy of the profile's rules"
+    );
+    assert_eq!(variants[0]["entries"].as_array().map(Vec::len), Some(2));
+    assert_eq!(variants[1]["days"], json!(["sat"]));
+    assert_eq!(variants[1]["hours"], "09:00-14:00");
+    assert_eq!(variants[1]["policy"], "strict_order");
+
+    // The editor with its variants in Russian and in German, at 1366×768.
+    screenshot_variants(
+        &browser,
+        "ru",
+        id,
+        ["Рабочие профили", "Вариант 2", "Вариант 2 · Сб"],
+    )
+    .await;
+    screenshot_variants(
+        &browser,
+        "de",
+        id,
+        ["Arbeitsprofile", "Variante 2", "Variante 2 · Sa"],
+    )
+    .await;
+
+    // Removed one by one.
+    browser.click(".languages a[lang=en]").await;
+    browser
+        .wait_text("#sections button[data-section=profiles]", "Work profiles")
+        .await;
+    browser
+        .click("#sections button[data-section=profiles]")
+        .await;
+    browser
+        .click(&format!("#profile-list tr[data-id='{id}']"))
+        .await;
+    browser
+        .click("#profile-variants li[data-variant='0'] [data-id=remove]")
+        .await;
+    assert_eq!(
+        browser
+            .eval("return document.querySelectorAll('#profile-variants > li').length")
+            .await,
+        json!(1)
+    );
+    assert_eq!(
+        value(&browser, "#variant-0-to").await,
+        "14:00",
+        "Saturdays are first now"
+    );
+    save_profile(&browser, "Saved.").await;
+    let variants = profile_named(&demo, &admin, "Weekend desk").await.unwrap()["variants"].clone();
+    assert_eq!(variants.as_array().map(Vec::len), Some(1), "{variants}");
+    assert_eq!(variants[0]["days"], json!(["sat"]));
+    browser
+        .click("#profile-variants li[data-variant='0'] [data-id=remove]")
+        .await;
+    save_profile(&browser, "Saved.").await;
+    let profile = profile_named(&demo, &admin, "Weekend desk").await.unwrap();
+    assert!(
+        profile.get("variants").is_none(),
+        "no variants left: {profile}"
+    );
+    assert_eq!(
+        browser
+            .eval("return document.getElementById('preview-choice').hidden")
+            .await,
+        json!(true)
+    );
+
+    assert_eq!(
+        violations(&browser).await,
+        json!([]),
+        "the panel keeps the CSP"
+    );
+    browser.close().await;
+}
+
+/// The branch's calendar and its lines on tickets, set in the panel: opening hours per weekday,
+/// a holiday today, a footer per language (one the server refuses is shown next to the field).
+/// The API then has them, and the kiosk says the branch is closed today until the holiday is
+/// taken back.
+#[tokio::test]
+async fn an_admin_sets_the_branchs_hours_a_holiday_and_its_ticket_lines() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let demo = Demo::spawn(dir.path()).await;
+    let admin = demo.admin().await;
+    let today = jiff::Timestamp::now()
+        .in_tz("Europe/Moscow")
+        .expect("the demo's zone")
+        .date()
+        .to_string();
+
+    let browser = Browser::start_in("en").await;
+    browser
+        .client()
+        .set_window_size(1366, 768)
+        .await
+        .expect("a 1366×768 window");
+    browser.goto(&demo.at("/admin")).await;
+    sign_in(
+        &browser,
+        &demo.facts.admin.username,
+        &demo.facts.admin.password,
+    )
+    .await;
+    browser
+        .wait_text(
+            "#section-branch:not([hidden]) #branch-form-title",
+            "Branch settings",
+        )
+        .await;
+    browser
+        .wait_text("#branch-holidays li.empty", "No days off")
+        .await;
+
+    // Hours of its own: unticking "always open" offers office hours on weekdays.
+    browser.click("#branch-always").await;
+    browser
+        .wait_text("#branch-hours:not([hidden]) .day[data-day=mon]", "Mon")
+        .await;
+    let monday = "#branch-hours .day[data-day=mon] .span input";
+    browser.fill(monday, "8:00").await;
+    browser.click("#branch-save").await;
+    browser
+        .wait_text(
+            "#branch-form .field[data-field=hours] > .error:not([hidden])",
+            "Times as 09:00",
+        )
+        .await;
+    browser.fill(monday, "08:00").await;
+
+    // A holiday today, picked in the date field.
+    browser
+        .eval(&format!(
+            "document.querySelector('#holiday-date').value = {}",
+            json!(today)
+        ))
+        .await;
+    browser.click("#holiday-add").await;
+    let chip = format!("#branch-holidays li[data-date='{today}'] time");
+    browser.wait_text(&chip, &today[..4]).await;
+
+    // Lines on the ticket. A footer longer than a ticket takes is refused by the server, said
+    // next to the lines, and what was typed stays.
+    browser.fill("#ticket-header-ru", "Банк «Талон»").await;
+    browser
+        .eval("document.querySelector('#ticket-footer-en').removeAttribute('maxlength')")
+        .await;
+    let long = "Thank you ".repeat(21);
+    browser.fill("#ticket-footer-en", &long).await;
+    browser.click("#branch-save").await;
+    let lines_error = "#branch-form .field[data-field=ticket_texts] > .error:not([hidden])";
+    browser
+        .wait_text(lines_error, "One line of up to 200 characters")
+        .await;
+    assert_eq!(
+        browser
+            .eval("return document.querySelector('#ticket-footer-en').getAttribute('aria-invalid')")
+            .await,
+        json!("true"),
+        "the refused line is marked"
+    );
+    assert_eq!(value(&browser, "#ticket-header-ru").await, "Банк «Талон»");
+    let untouched = configuration(&demo, &admin).await;
+    assert!(
+        untouched["settings"].get("holidays").is_none(),
+        "nothing was saved: {}",
+        untouched["settings"]
+    );
+    browser
+        .eval("document.querySelector('[data-field=ticket_texts]').scrollIntoView()")
+        .await;
+    browser.screenshot("admin-branch-calendar-en").await;
+
+    browser
+        .fill("#ticket-footer-en", "Thank you for waiting")
+        .await;
+    browser.click("#branch-save").await;
+    browser.wait_text("#message:not([hidden])", "Saved").await;
+    let settings = configuration(&demo, &admin).await["settings"].clone();
+    assert_eq!(settings["holidays"], json!([today]));
+    assert_eq!(settings["hours"]["mon"], json!(["08:00-18:00"]));
+    assert_eq!(settings["hours"]["fri"], json!(["09:00-18:00"]));
+    assert!(settings["hours"].get("sat").is_none(), "{settings}");
+    assert_eq!(
+        settings["ticket_texts"],
+        json!({"ru": {"header": "Банк «Талон»"}, "en": {"footer": "Thank you for waiting"}})
+    );
+
+    // The kiosk: the branch is closed today, and every service with it.
+    let kiosk = Browser::start_in("ru").await;
+    let kiosk_url = format!(
+        "{}/kiosk/{}?token={}",
+        demo.url,
+        demo.branch(),
+        demo.kiosk()
+    );
+    kiosk.goto(&format!("{kiosk_url}&lang=en")).await;
+    kiosk
+        .wait_text("#screen .closed-today", "The branch is closed today")
+        .await;
+    kiosk
+        .wait_text("button.service.closed", "Closed today")
+        .await;
+    kiosk.screenshot("kiosk-holiday-en").await;
+    kiosk.goto(&kiosk_url).await;
+    kiosk
+        .wait_text("#screen .closed-today", "Сегодня отделение не работает")
+        .await;
+    kiosk.screenshot("kiosk-holiday-ru").await;
+
+    // The panel in Russian, then the holiday and the hours taken back: the kiosk follows the
+    // branch's change by itself and opens.
+    browser.click(".languages a[lang=ru]").await;
+    browser
+        .wait_text("#branch-form .field[data-field=holidays]", "Праздничные")
+        .await;
+    browser
+        .eval("document.querySelector('[data-field=hours]').scrollIntoView()")
+        .await;
+    browser.screenshot("admin-branch-calendar-ru").await;
+    browser
+        .click(&format!("#branch-holidays li[data-date='{today}'] button"))
+        .await;
+    browser
+        .wait_text("#branch-holidays li.empty", "Нерабочих дней нет")
+        .await;
+    browser.click("#branch-always").await;
+    browser.click("#branch-save").await;
+    browser
+        .wait_text("#message:not([hidden])", "Сохранено")
+        .await;
+    let payments = demo.service("A");
+    kiosk
+        .wait_text(
+            &format!("button.service[data-service='{payments}']:not(:disabled)"),
+            "Платежи",
+        )
+        .await;
+    assert_eq!(
+        kiosk
+            .eval("return document.querySelector('#screen .closed-today').hidden")
+            .await,
+        json!(true)
+    );
+    let settings = configuration(&demo, &admin).await["settings"].clone();
+    assert!(
+        settings.get("holidays").is_none() && settings.get("hours").is_none(),
+        "{settings}"
+    );
+    assert_eq!(
+        settings["ticket_texts"]["en"]["footer"], "Thank you for waiting",
+        "the lines stay"
+    );
+
+    // A ticket printed by the kiosk's browser carries the Russian header.
+    let ticket = demo
+        .post(
+            &format!("/branches/{}/tickets", demo.branch()),
+            Some(demo.kiosk()),
+            json!({"service": payments, "language": "ru"}),
+        )
+        .await
+        .expect(201)
+        .clone();
+    let token = ticket["token"].as_str().expect("token");
+    kiosk
+        .goto(&demo.at(&format!("/t/{token}/print?paper=58")))
+        .await;
+    kiosk.wait_text(".receipt .header", "Банк «Талон»").await;
+    kiosk.screenshot("print-58-lines-ru").await;
+
+    // The same section in German.
+    browser.click(".languages a[lang=de]").await;
+    browser
+        .wait_text("#branch-form .field[data-field=holidays]", "Feiertage")
+        .await;
+    browser.click("#branch-always").await;
+    browser
+        .eval("document.querySelector('[data-field=holidays]').scrollIntoView()")
+        .await;
+    browser.screenshot("admin-branch-calendar-de").await;
+
+    assert_eq!(
+        violations(&browser).await,
+        json!([]),
+        "the panel keeps the CSP"
+    );
+    kiosk.close().await;
     browser.close().await;
 }

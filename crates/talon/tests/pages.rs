@@ -135,6 +135,9 @@ async fn the_pages_serve_visitors_and_refuse_bad_addresses() {
         "ticket.css",
         "counter.js",
         "chime.js",
+        "staff.js",
+        "device.js",
+        "pair.js",
     ] {
         let response = get(format!("/assets/{asset}")).await;
         assert_eq!(response.status(), 200, "{asset}");

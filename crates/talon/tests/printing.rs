@@ -144,3 +144,100 @@ async fn a_printer_that_is_off_never_costs_the_ticket() {
         .expect_error(422, "validation_failed");
     }
 }
+
+#[tokio::test]
+async fn the_branchs_own_lines_open_and_close_a_ticket_in_its_language() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let demo = Demo::spawn(dir.path()).await;
+    let admin = demo.admin().await;
+    let branch = format!("/branches/{}", demo.branch());
+    let mut settings = demo.get(&branch, Some(&admin)).await.expect(200)["settings"].clone();
+    settings["ticket_texts"] = json!({
+        "ru": {"header": "Банк «Талон»", "footer": "Спасибо, что дождались!"},
+        "en": {"footer": "Thank you for waiting <3"},
+    });
+    demo.put(&branch, Some(&admin), settings.clone())
+        .await
+        .expect(200);
+    // A line must be printable: no control characters, which could drive the printer.
+    settings["ticket_texts"]["de"] = json!({"header": "Bank\u{1b}@"});
+    let refused = demo.put(&branch, Some(&admin), settings).await;
+    refused.expect_error(422, "validation_failed");
+    assert_eq!(refused.body["error"]["field"], "ticket_texts.de.header");
+
+    let printer = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = printer.local_addr().expect("addr").to_string();
+    let kiosk = kiosk_with_printer(&demo, &address, "wpc1251").await;
+    let mut texts = Vec::new();
+    for language in ["ru", "de"] {
+        // The server answers once the printer has the job: take it while the ticket is issued.
+        let (bytes, ticket) = tokio::join!(
+            async {
+                let (mut socket, _) = printer.accept().await.expect("the kiosk's print job");
+                let mut bytes = Vec::new();
+                socket
+                    .read_to_end(&mut bytes)
+                    .await
+                    .expect("the job's bytes");
+                bytes
+            },
+            issue(&demo, &kiosk, demo.service("A"), language),
+        );
+        assert_eq!(ticket["printed"], true);
+        let printed = decode(&bytes).expect("ESC/POS");
+        let lines: Vec<String> = printed.texts().into_iter().map(str::to_string).collect();
+        texts.push((ticket, lines));
+    }
+    let (ru_ticket, ru) = &texts[0];
+    assert_eq!(
+        ru.first().map(String::as_str),
+        Some("Банк \"Талон\""),
+        "{ru:?}"
+    );
+    assert_eq!(ru[1], "Talon Demo", "the branch's name follows: {ru:?}");
+    assert_eq!(
+        ru.last().map(String::as_str),
+        Some("Спасибо, что дождались!"),
+        "{ru:?}"
+    );
+    assert!(
+        ru.iter().any(|l| l == "Следите за очередью на телефоне"),
+        "Talon's own line stays: {ru:?}"
+    );
+    let (_, de) = &texts[1];
+    assert_eq!(de[0], "Talon Demo", "no German header: {de:?}");
+    assert!(
+        !de.iter()
+            .any(|l| l.contains("Talon\"") || l.contains("Спасибо")),
+        "another language's lines are not printed: {de:?}"
+    );
+
+    // The browser's printable layout has the same lines, escaped.
+    let token = ru_ticket["token"].as_str().expect("token");
+    let html = demo
+        .client
+        .get(demo.at(&format!("/t/{token}/print?paper=58")))
+        .send()
+        .await
+        .expect("print page")
+        .text()
+        .await
+        .expect("html");
+    let header = html
+        .find("Банк «Талон»")
+        .expect("the header is on the page");
+    let branch_name = html.find("Talon Demo").expect("the branch");
+    let footer = html.find("Спасибо, что дождались!").expect("the footer");
+    assert!(header < branch_name && branch_name < footer, "{html}");
+    let en = issue(&demo, demo.kiosk(), demo.service("A"), "en").await;
+    let html = demo
+        .client
+        .get(demo.at(&format!("/t/{}/print", en["token"].as_str().unwrap())))
+        .send()
+        .await
+        .expect("print page")
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains("Thank you for waiting &lt;3"), "{html}");
+}

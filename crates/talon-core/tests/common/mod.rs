@@ -24,6 +24,9 @@ pub fn settings(zone: &str) -> BranchSettings {
         time_zone: TimeZoneName::parse(zone).expect("a known time zone"),
         languages: vec![Language::Ru, Language::En],
         announcements: Default::default(),
+        hours: None,
+        holidays: Vec::new(),
+        ticket_texts: Default::default(),
     }
 }
 

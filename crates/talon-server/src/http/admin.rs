@@ -5,43 +5,22 @@
 //! hours, a profile's entries and the preview of its call order) and saves through the same
 //! REST API as any client. Its texts come as a JSON data block, never as inline script.
 
-use super::page::{asset, escape, language, language_links, texts};
-use crate::i18n::{negotiate, text};
+use super::page::{LangQuery, asset, browser_language, escape, language_links, negotiated, texts};
+use crate::i18n::{keys_with_prefix, text};
 use axum::extract::Query;
-use axum::http::{HeaderMap, header};
-use axum::response::{Html, IntoResponse};
-use serde::Deserialize;
-use std::collections::HashMap;
+use axum::http::HeaderMap;
+use axum::response::IntoResponse;
 use talon_core::Language;
 
 const ADMIN_JS: &str = include_str!("../../assets/admin.js");
 const ADMIN_CSS: &str = include_str!("../../assets/admin.css");
-/// The English catalogue names every key; the page takes all of those prefixed `admin_`.
-const ENGLISH: &str = include_str!("../../locales/en.json");
 
 /// The page's markup; `{{key}}` stands for the escaped translation of `key`.
 const TEMPLATE: &str = include_str!("admin.html");
 
-#[derive(Deserialize)]
-pub struct PageQuery {
-    /// ru, en or de instead of the browser's language.
-    lang: Option<String>,
-}
-
-pub async fn page(headers: HeaderMap, Query(query): Query<PageQuery>) -> impl IntoResponse {
-    let browser = negotiate(
-        headers
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok()),
-    );
-    let language = language(query.lang.as_deref(), browser);
-    (
-        [
-            (header::CONTENT_LANGUAGE, language.code()),
-            (header::VARY, "Accept-Language"),
-        ],
-        Html(render(language)),
-    )
+pub async fn page(headers: HeaderMap, Query(query): Query<LangQuery>) -> impl IntoResponse {
+    let language = browser_language(&headers, &query);
+    negotiated(language, render(language))
 }
 
 pub async fn script() -> impl IntoResponse {
@@ -52,21 +31,9 @@ pub async fn style() -> impl IntoResponse {
     asset("text/css; charset=utf-8", ADMIN_CSS)
 }
 
-/// Every `admin_` key of the catalogue.
-fn keys() -> Vec<String> {
-    let english: HashMap<String, String> = serde_json::from_str(ENGLISH).unwrap_or_default();
-    let mut keys: Vec<String> = english
-        .into_keys()
-        .filter(|k| k.starts_with("admin_"))
-        .collect();
-    keys.sort();
-    keys
-}
-
 /// The template with every `{{key}}` translated and the page's own values filled in.
 fn render(language: Language) -> String {
-    let keys = keys();
-    let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+    let keys = keys_with_prefix("admin_");
     let mut page = String::with_capacity(TEMPLATE.len() * 2);
     let mut rest = TEMPLATE;
     while let Some(start) = rest.find("{{") {
@@ -98,14 +65,14 @@ mod tests {
 
     #[test]
     fn every_text_is_translated_and_the_block_stays_data() {
-        let keys = keys();
+        let keys = keys_with_prefix("admin_");
         assert!(keys.len() > 100, "the page has its texts: {keys:?}");
         for source in [ADMIN_JS, TEMPLATE] {
             let used = source
                 .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
                 .filter(|w| w.starts_with("admin_") && !w.ends_with('_'));
             for key in used {
-                assert!(keys.iter().any(|k| k == key), "{key} is not in en.json");
+                assert!(keys.contains(&key), "{key} is not in en.json");
             }
         }
         for family in [
@@ -123,20 +90,18 @@ mod tests {
             "admin_day_mon",
             "admin_lang_ru",
         ] {
-            assert!(keys.iter().any(|k| k == family), "{family} is missing");
+            assert!(keys.contains(&family), "{family} is missing");
         }
         for language in Language::ALL {
             let page = render(language);
             assert_eq!(page.matches("</script>").count(), 2, "no text ends a block");
-            let block = texts(
-                language,
-                &keys.iter().map(String::as_str).collect::<Vec<_>>(),
-            );
+            let block = texts(language, &keys);
             assert!(page.contains(&block));
             let json = block
                 .trim_start_matches(r#"<script type="application/json" id="texts">"#)
                 .trim_end_matches("</script>");
-            let texts: HashMap<String, String> = serde_json::from_str(json).expect("JSON");
+            let texts: std::collections::HashMap<String, String> =
+                serde_json::from_str(json).expect("JSON");
             assert_eq!(texts.len(), keys.len());
             let markup = page.replace(&block, "");
             assert!(!markup.contains("admin_"), "every label is translated");

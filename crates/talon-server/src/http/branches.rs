@@ -34,13 +34,8 @@ pub async fn create(
     Json(settings): Json<BranchSettings>,
 ) -> Result<(StatusCode, axum::Json<BranchSummary>), ApiError> {
     settings.validate()?;
-    let id = BranchId(app.next_id().await?);
-    let handle = app.branches.start(
-        id,
-        BranchState::new(),
-        app.store.clone(),
-        app.metrics.clone(),
-    );
+    let handle = app.start_new_branch().await?;
+    let id = handle.id;
     match handle
         .execute(Command::CreateBranch(settings), move |state, _| {
             summary(id, state)

@@ -5,6 +5,7 @@ mod admin;
 mod auth;
 mod branches;
 mod config;
+mod config_file;
 mod customers;
 mod devices;
 mod display;
@@ -127,7 +128,13 @@ pub fn router(app: Arc<App>) -> Router {
         )
         .route("/workplaces/{workplace}/call", post(workplaces::call))
         .route("/workplaces/{workplace}/{action}", post(workplaces::act))
-        .route("/audit", get(crate::audit::list));
+        .route("/audit", get(crate::audit::list))
+        .route(
+            "/config",
+            get(config_file::export)
+                .post(config_file::import)
+                .layer(DefaultBodyLimit::max(config_file::BODY_LIMIT)),
+        );
     Router::new()
         .nest("/api/v1", api)
         .route("/api/openapi.json", get(system::openapi))
@@ -154,6 +161,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/assets/counter.js", get(display::counter_script))
         .route("/assets/chime.js", get(page::chime_script))
         .route("/assets/device.js", get(page::device_script))
+        .route("/assets/staff.js", get(page::staff_script))
         .route("/pair", get(pair::page))
         .route("/assets/pair.js", get(pair::script))
         .route("/assets/kiosk.js", get(kiosk::script))

@@ -3,18 +3,18 @@
 //! `?lang=` or the browser; its script (`assets/operator.js`) signs in with the staff API and
 //! follows the branch's event stream. Its texts come as a JSON data block, never as inline script.
 
-use super::page::{asset, escape, language_links, texts};
+use super::page::{LangQuery, asset, browser_language, escape, language_links, negotiated, texts};
 use crate::app::App;
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::extract::Path;
-use crate::i18n::{negotiate, text};
+use crate::i18n::{keys_with_prefix, text};
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, header};
-use axum::response::{Html, IntoResponse};
+use axum::http::HeaderMap;
+use axum::response::IntoResponse;
 use jiff::Timestamp;
 use jiff::civil::Date;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use talon_core::{
@@ -23,8 +23,6 @@ use talon_core::{
 
 const OPERATOR_JS: &str = include_str!("../../assets/operator.js");
 const OPERATOR_CSS: &str = include_str!("../../assets/operator.css");
-/// The English catalogue names every key; the page takes all of those prefixed `op_`.
-const ENGLISH: &str = include_str!("../../locales/en.json");
 /// Events read from the store per query while counting an operator's day.
 const EVENTS_PAGE: u32 = 2000;
 
@@ -42,26 +40,9 @@ const COUNTED: &[&str] = &[
     "ticket_expired",
 ];
 
-#[derive(Deserialize)]
-pub struct PageQuery {
-    /// ru, en or de instead of the browser's language.
-    lang: Option<String>,
-}
-
-pub async fn page(headers: HeaderMap, Query(query): Query<PageQuery>) -> impl IntoResponse {
-    let browser = negotiate(
-        headers
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok()),
-    );
-    let language = super::page::language(query.lang.as_deref(), browser);
-    (
-        [
-            (header::CONTENT_LANGUAGE, language.code()),
-            (header::VARY, "Accept-Language"),
-        ],
-        Html(render(language)),
-    )
+pub async fn page(headers: HeaderMap, Query(query): Query<LangQuery>) -> impl IntoResponse {
+    let language = browser_language(&headers, &query);
+    negotiated(language, render(language))
 }
 
 pub async fn script() -> impl IntoResponse {
@@ -70,17 +51,6 @@ pub async fn script() -> impl IntoResponse {
 
 pub async fn style() -> impl IntoResponse {
     asset("text/css; charset=utf-8", OPERATOR_CSS)
-}
-
-/// Every `op_` key of the catalogue.
-fn keys() -> Vec<String> {
-    let english: HashMap<String, String> = serde_json::from_str(ENGLISH).unwrap_or_default();
-    let mut keys: Vec<String> = english
-        .into_keys()
-        .filter(|k| k.starts_with("op_"))
-        .collect();
-    keys.sort();
-    keys
 }
 
 /// An action button with its shortcut shown on it.
@@ -94,8 +64,7 @@ fn button(language: Language, id: &str, key: char, label: &str, class: &str) -> 
 fn render(language: Language) -> String {
     let t = |key: &str| escape(text(language, key));
     let links = language_links(&Language::ALL, language, |l| format!("?lang={}", l.code()));
-    let keys = keys();
-    let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+    let keys = keys_with_prefix("op_");
     let presets: String = [5, 10, 15, 30]
         .iter()
         .map(|n| {
@@ -541,13 +510,13 @@ mod tests {
 
     #[test]
     fn every_script_text_is_translated_and_the_block_stays_data() {
-        let keys = keys();
+        let keys = keys_with_prefix("op_");
         assert!(keys.len() > 50, "the page has its texts: {keys:?}");
         let script_keys = OPERATOR_JS
             .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
             .filter(|w| w.starts_with("op_") && !w.ends_with('_'));
         for key in script_keys {
-            assert!(keys.iter().any(|k| k == key), "{key} is not in en.json");
+            assert!(keys.contains(&key), "{key} is not in en.json");
         }
         for family in [
             "op_status_called",
@@ -563,19 +532,17 @@ mod tests {
             "op_reason_chosen",
             "op_error_invalid_credentials",
         ] {
-            assert!(keys.iter().any(|k| k == family), "{family} is missing");
+            assert!(keys.contains(&family), "{family} is missing");
         }
         for language in Language::ALL {
             let page = render(language);
             assert_eq!(page.matches("</script>").count(), 2, "no text ends a block");
-            let block = texts(
-                language,
-                &keys.iter().map(String::as_str).collect::<Vec<_>>(),
-            );
+            let block = texts(language, &keys);
             let json = block
                 .trim_start_matches(r#"<script type="application/json" id="texts">"#)
                 .trim_end_matches("</script>");
-            let texts: HashMap<String, String> = serde_json::from_str(json).expect("JSON");
+            let texts: std::collections::HashMap<String, String> =
+                serde_json::from_str(json).expect("JSON");
             assert_eq!(texts.len(), keys.len());
             assert!(
                 !page.replace(&block, "").contains("op_"),

@@ -1,9 +1,10 @@
 //! What the server-rendered pages share: HTML escaping, the page's language, the texts a page's
 //! script needs (as a JSON data block, never as executable inline script) and embedded assets.
 
-use crate::i18n::text;
-use axum::http::header;
-use axum::response::IntoResponse;
+use crate::i18n::{negotiate, text};
+use axum::http::{HeaderMap, header};
+use axum::response::{Html, IntoResponse};
+use serde::Deserialize;
 use talon_core::Language;
 
 /// HTML-escapes text that comes from configuration, translations or the visitor.
@@ -13,6 +14,33 @@ pub fn escape(text: &str) -> String {
         .replace('>', "&gt;")
         .replace('"', "&quot;")
         .replace('\'', "&#39;")
+}
+
+/// A page's `?lang=`: ru, en or de instead of the default.
+#[derive(Deserialize)]
+pub struct LangQuery {
+    lang: Option<String>,
+}
+
+/// The language of a page not bound to a branch: the one asked for, else the browser's.
+pub fn browser_language(headers: &HeaderMap, query: &LangQuery) -> Language {
+    let browser = negotiate(
+        headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    );
+    language(query.lang.as_deref(), browser)
+}
+
+/// A page in the language the browser asked for: caches keep one copy per language.
+pub fn negotiated(language: Language, html: String) -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_LANGUAGE, language.code()),
+            (header::VARY, "Accept-Language"),
+        ],
+        Html(html),
+    )
 }
 
 /// The language asked for by a page's `?lang=`, else `default`.
@@ -66,6 +94,12 @@ pub async fn chime_script() -> impl IntoResponse {
 }
 
 const DEVICE_JS: &str = include_str!("../../assets/device.js");
+const STAFF_JS: &str = include_str!("../../assets/staff.js");
+
+/// What the staff pages share: calling the API with their session, an ES module.
+pub async fn staff_script() -> impl IntoResponse {
+    asset("text/javascript; charset=utf-8", STAFF_JS)
+}
 
 /// What the device pages share: their token and the "not paired" notice, an ES module.
 pub async fn device_script() -> impl IntoResponse {

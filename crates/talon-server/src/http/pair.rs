@@ -3,28 +3,17 @@
 //! for the device's token, keeps the token in the browser's storage and opens the device's
 //! page. In the language of `?lang=` or the browser.
 
-use super::page::{self, escape};
-use crate::i18n::{negotiate, text};
+use super::page::{self, LangQuery, browser_language, escape};
+use crate::i18n::text;
 use axum::extract::Query;
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse};
-use serde::Deserialize;
 use talon_core::Language;
 
 const PAIR_JS: &str = include_str!("../../assets/pair.js");
 
-#[derive(Deserialize)]
-pub struct PageQuery {
-    lang: Option<String>,
-}
-
-pub async fn page(headers: HeaderMap, Query(query): Query<PageQuery>) -> impl IntoResponse {
-    let browser = negotiate(
-        headers
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok()),
-    );
-    let language = page::language(query.lang.as_deref(), browser);
+pub async fn page(headers: HeaderMap, Query(query): Query<LangQuery>) -> impl IntoResponse {
+    let language = browser_language(&headers, &query);
     let t = |key| escape(text(language, key));
     let links = page::language_links(&Language::ALL, language, |l| {
         format!("/pair?lang={}", l.code())

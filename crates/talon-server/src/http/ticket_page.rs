@@ -257,8 +257,15 @@ pub async fn print(
     };
     let t = |key| text(facts.language, key);
     let eta = wait_minutes(facts.language, facts.eta_minutes);
+    // The branch's own lines in the ticket's language, as on a ticket the server prints.
+    let own = |class: &str, line: Option<&str>| {
+        line.map_or_else(String::new, |line| {
+            format!(r#"<p class="{class}">{}</p>"#, escape(line))
+        })
+    };
     let body = format!(
         r#"<main class="receipt">
+{header}
 <p class="branch">{branch}</p>
 <p class="service">{service}</p>
 <p class="number">{number}</p>
@@ -267,7 +274,10 @@ pub async fn print(
 <p>{eta_label}: <b>{eta}</b></p>
 <div class="qr">{qr}</div>
 <p class="footer">{footer}</p>
+{branch_footer}
 </main>"#,
+        header = own("header", facts.header.as_deref()),
+        branch_footer = own("branch-footer", facts.footer.as_deref()),
         branch = escape(&facts.branch),
         service = escape(&facts.service),
         number = escape(&facts.number),

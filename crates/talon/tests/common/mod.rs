@@ -481,6 +481,31 @@ async fn start(dir: &Path, env: &[(String, String)]) -> (Child, BufReader<ChildS
     start_at(dir, env, "127.0.0.1:0").await
 }
 
+/// Settings a test's own environment might hold that must not reach a `talon` it starts.
+pub const CALLER_SETTINGS: [&str; 7] = [
+    "TALON_CONFIG",
+    "TALON_LISTEN",
+    "TALON_DATA_DIR",
+    "TALON_DURABILITY",
+    "TALON_IDENTITY_KEY",
+    "TALON_CRM_URL",
+    "TALON_CRM_TIMEOUT_MS",
+];
+
+/// Removes [`CALLER_SETTINGS`] from a command's environment.
+pub trait ClearSettings {
+    fn env_clear_settings(&mut self) -> &mut Self;
+}
+
+impl ClearSettings for std::process::Command {
+    fn env_clear_settings(&mut self) -> &mut Self {
+        for name in CALLER_SETTINGS {
+            self.env_remove(name);
+        }
+        self
+    }
+}
+
 async fn start_at(
     dir: &Path,
     env: &[(String, String)],
@@ -491,7 +516,9 @@ async fn start_at(
         .append(true)
         .open(dir.join("server.log"))
         .expect("the server's log file");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_talon"))
+    let mut talon = std::process::Command::new(env!("CARGO_BIN_EXE_talon"));
+    talon.env_clear_settings();
+    let mut child = Command::from(talon)
         .arg("demo")
         .arg("--json")
         .arg("--data-dir")
@@ -500,13 +527,6 @@ async fn start_at(
         .arg(listen)
         // The folder may hold no `talon.toml`, and no setting of the caller's may leak in.
         .current_dir(dir)
-        .env_remove("TALON_CONFIG")
-        .env_remove("TALON_LISTEN")
-        .env_remove("TALON_DATA_DIR")
-        .env_remove("TALON_DURABILITY")
-        .env_remove("TALON_IDENTITY_KEY")
-        .env_remove("TALON_CRM_URL")
-        .env_remove("TALON_CRM_TIMEOUT_MS")
         .env("TALON_LOG", "warn")
         .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .stdin(Stdio::null())

@@ -40,6 +40,10 @@ let previewTimer = null;
 let previewRequest = 0;
 let sample = null;
 let creatingBranch = false;
+// The configuration file the import checked, sent again as it is when applied; the export's
+// download link, whose object URL is released when the next export replaces it.
+let importText = null;
+let exportUrl = null;
 // The branch's days off as the form holds them, `YYYY-MM-DD` in date order.
 let holidays = [];
 // What each editor is editing: an id, or null for a new item.
@@ -160,8 +164,8 @@ function isNetworkAdmin() {
 
 // ----- the API -----
 
-function api(method, path, body) {
-  return callApi(method, path, body, { csrf: session.csrf, onExpired: expired });
+function api(method, path, body, options = {}) {
+  return callApi(method, path, body, { csrf: session.csrf, onExpired: expired, ...options });
 }
 
 function errorText(error) {
@@ -410,12 +414,16 @@ async function enter() {
     return;
   }
   await loadBranch();
-  openSection(session.section || "branch");
+  // The configuration file is the network's: a section a manager never sees, nor opens after
+  // an administrator left it open in this tab.
+  const section = session.section === "config" && !isNetworkAdmin() ? "branch" : session.section;
+  openSection(section || "branch");
 }
 
 function renderBranchPicker() {
   const picker = byId("branch-picker");
   picker.hidden = !isNetworkAdmin();
+  document.querySelector("#sections button[data-section=config]").hidden = !isNetworkAdmin();
   byId("branch").replaceChildren(
     ...branches.map((b) => option(b.id, b.name || `#${b.id}`, b.id === session.branch)),
   );
@@ -449,8 +457,8 @@ function openSection(name, creating = false) {
   save();
   for (const node of document.querySelectorAll("#sections button")) {
     node.setAttribute("aria-current", String(node.dataset.section === name));
-    // Without a branch there is nothing to configure but a new branch.
-    node.disabled = !config && node.dataset.section !== "branch";
+    // Without a branch there is nothing to configure but a new branch, or the whole network.
+    node.disabled = !config && !["branch", "config"].includes(node.dataset.section);
   }
   for (const section of document.querySelectorAll("main > .section")) {
     section.hidden = section.id !== `section-${name}`;
@@ -464,6 +472,7 @@ function openSection(name, creating = false) {
     profiles: renderProfiles,
     users: renderUsers,
     devices: renderDevices,
+    config: renderConfigFile,
   }[name];
   Promise.resolve(render()).catch((error) => say(errorText(error), "error"));
 }
@@ -1737,7 +1746,9 @@ async function renderUsers() {
     here,
     "user",
     (u) => [
-      u.disabled ? `${u.username} (${t("admin_user_disabled")})` : u.username,
+      u.disabled
+        ? element("span", { class: "user-name" }, u.username, " ", element("span", { class: "badge", text: t("admin_user_disabled") }))
+        : u.username,
       `${t(`admin_role_${u.role}`)}${u.branch == null ? ` · ${t("admin_all_branches")}` : ""}`,
       profileNames(u.profiles),
     ],
@@ -1775,7 +1786,39 @@ async function fillUser(user) {
   form.querySelector(".new-only").hidden = existing;
   renderUserBranches(user ? user.branch : session.branch);
   byId("user-any-profile").checked = user ? user.profiles == null : true;
+  byId("user-state").hidden = !user?.disabled;
+  renderUserDisabled(user);
   await renderUserProfiles(user?.profiles || []);
+}
+
+// Disabling or enabling: for a user already saved who is not the one signed in (nobody can
+// disable themself), and of the staff a manager runs (operators and receptionists).
+function renderUserDisabled(user) {
+  const toggle = byId("user-disabled");
+  const mayManage = isNetworkAdmin() || ["operator", "receptionist"].includes(user?.role);
+  toggle.hidden = !user || user.id === session.user.id || !mayManage;
+  if (!user) return;
+  toggle.textContent = t(user.disabled ? "admin_user_enable" : "admin_user_disable");
+  toggle.className = user.disabled ? "ghost to-end" : "danger";
+}
+
+async function toggleUserDisabled() {
+  const form = byId("user-form");
+  const user = users.find((u) => u.id === editing.user);
+  if (!user) return;
+  clearErrors(form);
+  const disabled = !user.disabled;
+  const action = disabled ? "disable" : "enable";
+  const name = user.username;
+  const ok = await confirmAction(t(`admin_user_${action}_title`, { name }), t(`admin_user_${action}_text`), t(`admin_user_${action}`));
+  if (!ok) return;
+  try {
+    await api("PUT", `/users/${user.id}/disabled`, { disabled });
+    await renderUsers();
+    say(t(`admin_user_${action}_done`, { name }));
+  } catch (error) {
+    formError(form, errorText(error));
+  }
 }
 
 function renderUserBranches(selected) {
@@ -1966,6 +2009,178 @@ async function revokeDevice(device) {
   }
 }
 
+// ----- the configuration file -----
+
+function renderConfigFile() {
+  resetImport();
+  byId("config-file").value = "";
+}
+
+// Downloads the whole configuration as `talon-config.toml` and shows what was downloaded.
+async function exportConfig() {
+  const exportButton = byId("config-export");
+  exportButton.disabled = true;
+  try {
+    const text = await api("GET", "/config", undefined, { textAnswer: true });
+    if (exportUrl) URL.revokeObjectURL(exportUrl);
+    exportUrl = URL.createObjectURL(new Blob([text], { type: "application/toml" }));
+    const link = element("a", { href: exportUrl, download: "talon-config.toml", text: "talon-config.toml" });
+    byId("config-exported").replaceChildren(t("admin_config_exported"), " ", link);
+    byId("config-exported").hidden = false;
+    byId("config-text").textContent = text;
+    byId("config-preview").hidden = false;
+    link.click();
+  } catch (error) {
+    say(importFailure(error).join(" "), "error");
+  } finally {
+    exportButton.disabled = false;
+  }
+}
+
+function resetImport() {
+  importText = null;
+  byId("config-error").hidden = true;
+  byId("config-report").hidden = true;
+  byId("config-apply").hidden = true;
+  const box = byId("config-form").querySelector('.field[data-field="file"]');
+  box.querySelector(".error").hidden = true;
+  byId("config-file").removeAttribute("aria-invalid");
+}
+
+// The translated lead of a failure and, for a file refused, the server's own words naming the
+// place in the file (`branches[0].services[2].prefix`), which no translation could name.
+function importFailure(error) {
+  const own = ["import_invalid", "import_interrupted", "config_not_exportable"].includes(error?.code);
+  if (!own) return [errorText(error), ""];
+  // The server's message names the place already; the field is added only where it does not.
+  const place = error.field && !error.message.includes(error.field) ? `${error.field}: ` : "";
+  return [t(`admin_error_${error.code}`), `${place}${error.message}`];
+}
+
+function showImportFailure(error) {
+  const [lead, detail] = importFailure(error);
+  byId("config-error-text").textContent = lead;
+  byId("config-error-detail").textContent = detail;
+  byId("config-error-detail").hidden = !detail;
+  byId("config-error").hidden = false;
+}
+
+// Checks the chosen file with a dry run, which changes nothing, and shows what it would do.
+async function checkImport(event) {
+  event?.preventDefault();
+  resetImport();
+  const file = byId("config-file").files[0];
+  // Choosing no file (a cancelled choice) is not a mistake; checking without one is.
+  if (!file && event?.type === "change") return;
+  if (!file) {
+    fieldError(byId("config-form"), "file", "admin_config_choose");
+    return;
+  }
+  await importing(async () => {
+    const text = await file.text();
+    const report = await api("POST", "/config?dry_run=true", text, { contentType: "application/toml" });
+    importText = text;
+    renderReport(report);
+    byId("config-apply").hidden = !reportChanges(report);
+  });
+}
+
+async function applyImport() {
+  const text = importText;
+  if (text == null) return;
+  await importing(async () => {
+    resetImport();
+    const report = await api("POST", "/config", text, { contentType: "application/toml" });
+    renderReport(report);
+    byId("config-file").value = "";
+    // The import may have created branches and changed the one open here.
+    branches = await api("GET", "/branches");
+    if (session.branch == null) session.branch = branches[0]?.id ?? null;
+    save();
+    renderBranchPicker();
+    if (session.branch != null) await loadBranch();
+    say(t("admin_config_imported"));
+  });
+}
+
+// Runs a step of the import with its buttons off; a failure is shown at the import.
+async function importing(step) {
+  const buttons = [byId("config-check"), byId("config-apply")];
+  for (const node of buttons) node.disabled = true;
+  byId("config-form").setAttribute("aria-busy", "true");
+  try {
+    await step();
+  } catch (error) {
+    showImportFailure(error);
+  } finally {
+    for (const node of buttons) node.disabled = false;
+    byId("config-form").removeAttribute("aria-busy");
+  }
+}
+
+const KINDS = ["services", "categories", "profiles", "workplaces"];
+
+function reportChanges(report) {
+  return report.branches.some(
+    (b) => b.settings !== "unchanged" || KINDS.some((k) => b.created[k].length || b.updated[k].length),
+  );
+}
+
+// Per branch: its settings, and per kind how many things were (or would be) created and
+// updated, with their keys.
+function renderReport(report) {
+  const changes = reportChanges(report);
+  const title = report.applied ? "admin_config_report_applied" : changes ? "admin_config_report_dry" : "admin_config_report_same";
+  byId("config-report-title").textContent = t(title);
+  const count = (keys) =>
+    element("td", { class: "count" }, String(keys.length), keys.length ? element("span", { class: "keys", text: keys.join(", ") }) : "");
+  byId("config-report-branches").replaceChildren(
+    ...report.branches.map((branch) =>
+      element(
+        "div",
+        { class: "report-branch", "data-branch": branch.name },
+        element(
+          "h4",
+          {},
+          element("span", { text: branch.name }),
+          element("span", { class: `settings ${branch.settings}`, text: t(`admin_config_settings_${branch.settings}`) }),
+        ),
+        element(
+          "table",
+          {},
+          element(
+            "thead",
+            {},
+            element(
+              "tr",
+              {},
+              element("th", { text: t("admin_config_kind") }),
+              element("th", { text: t("admin_config_created") }),
+              element("th", { text: t("admin_config_updated") }),
+            ),
+          ),
+          element(
+            "tbody",
+            {},
+            ...KINDS.map((kind) =>
+              element(
+                "tr",
+                { "data-kind": kind },
+                element("th", { scope: "row", text: t(`admin_config_kind_${kind}`) }),
+                count(branch.created[kind]),
+                count(branch.updated[kind]),
+              ),
+            ),
+          ),
+        ),
+        element("p", { class: "hint", text: t("admin_config_unchanged", { n: branch.unchanged }) }),
+      ),
+    ),
+  );
+  if (!report.branches.length) byId("config-report-branches").append(element("p", { class: "hint", text: t("admin_config_no_branches") }));
+  byId("config-report").hidden = false;
+}
+
 // ----- wiring -----
 
 function wire() {
@@ -2051,6 +2266,13 @@ function wire() {
   });
   byId("user-branch").addEventListener("change", () => renderUserProfiles([]).catch((error) => say(errorText(error), "error")));
   byId("user-any-profile").addEventListener("change", () => (byId("user-profiles").hidden = byId("user-any-profile").checked));
+
+  byId("user-disabled").addEventListener("click", toggleUserDisabled);
+
+  byId("config-export").addEventListener("click", exportConfig);
+  byId("config-form").addEventListener("submit", checkImport);
+  byId("config-file").addEventListener("change", checkImport);
+  byId("config-apply").addEventListener("click", applyImport);
 
   byId("device-refresh").addEventListener("click", () => renderDevices().catch((error) => say(errorText(error), "error")));
   byId("pairing-form").addEventListener("submit", createPairing);

@@ -15,21 +15,26 @@ export class ApiError extends Error {
 // Calls `/api/v1` + `path`. Every change carries `csrf`; a session that is gone (401 anywhere
 // but at sign-in) calls `onExpired` before the error is thrown. A network failure is an
 // ApiError with status 0 and code `network`.
-export async function callApi(method, path, body, { csrf, onExpired }) {
+//
+// The body is sent as JSON, unless `contentType` is given: then it is text sent as it is (a
+// configuration file). With `textAnswer` a successful answer is returned as text, not parsed;
+// errors are JSON either way.
+export async function callApi(method, path, body, { csrf, onExpired, contentType, textAnswer = false }) {
   const headers = {};
   if (method !== "GET" && csrf) headers["X-CSRF-Token"] = csrf;
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (body !== undefined) headers["Content-Type"] = contentType || "application/json";
   let response;
   try {
     response = await fetch(`/api/v1${path}`, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined || contentType ? body : JSON.stringify(body),
     });
   } catch (error) {
     throw new ApiError(0, "network", String(error));
   }
   if (response.status === 204) return null;
+  if (response.ok && textAnswer) return response.text();
   const data = await response.json().catch(() => null);
   if (!response.ok) {
     const error = new ApiError(

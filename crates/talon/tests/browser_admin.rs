@@ -11,7 +11,12 @@
 //! removed.
 //!
 //! A branch manager signing in sees their own branch only: no choice of branch, its services,
-//! its staff and none of another branch's. Screenshots in ru, en and de.
+//! its staff and none of another branch's, and no configuration file. Screenshots in ru, en
+//! and de.
+//!
+//! The administrator disables an operator, who can no longer sign in, and enables them again;
+//! exports the configuration file, imports a changed copy (checked first, then applied) and
+//! has an invalid one refused with the place in the file named and nothing changed.
 
 mod common;
 
@@ -66,6 +71,24 @@ async fn sign_in(browser: &Browser, username: &str, password: &str) {
     browser.fill("#username", username).await;
     browser.fill("#password", password).await;
     browser.click("#login-form button[type=submit]").await;
+}
+
+/// Opens the panel in `browser` and signs in as the demo's administrator.
+async fn open_as_admin(browser: &Browser, demo: &Demo) {
+    browser.goto(&demo.at("/admin")).await;
+    sign_in(
+        browser,
+        &demo.facts.admin.username,
+        &demo.facts.admin.password,
+    )
+    .await;
+}
+
+/// A browser in `lang` with the panel open, signed in as the demo's administrator.
+async fn admin_panel(demo: &Demo, lang: &str) -> Browser {
+    let browser = Browser::start_in(lang).await;
+    open_as_admin(&browser, demo).await;
+    browser
 }
 
 #[tokio::test]
@@ -772,14 +795,7 @@ async fn a_profile_gets_time_variants_checked_previewed_saved_moved_and_removed(
     let admin = demo.admin().await;
     let (a, b) = (demo.service("A"), demo.service("B"));
 
-    let browser = Browser::start_in("en").await;
-    browser.goto(&demo.at("/admin")).await;
-    sign_in(
-        &browser,
-        &demo.facts.admin.username,
-        &demo.facts.admin.password,
-    )
-    .await;
+    let browser = admin_panel(&demo, "en").await;
     browser
         .wait_text(
             "#panel:not([hidden]) #sections button[data-section=profiles]",
@@ -1061,13 +1077,7 @@ async fn an_admin_sets_the_branchs_hours_a_holiday_and_its_ticket_lines() {
         .set_window_size(1366, 768)
         .await
         .expect("a 1366×768 window");
-    browser.goto(&demo.at("/admin")).await;
-    sign_in(
-        &browser,
-        &demo.facts.admin.username,
-        &demo.facts.admin.password,
-    )
-    .await;
+    open_as_admin(&browser, &demo).await;
     browser
         .wait_text(
             "#section-branch:not([hidden]) #branch-form-title",
@@ -1252,5 +1262,213 @@ async fn an_admin_sets_the_branchs_hours_a_holiday_and_its_ticket_lines() {
         "the panel keeps the CSP"
     );
     kiosk.close().await;
+    browser.close().await;
+}
+
+/// Gives the import's file input a file holding `text`, as choosing one does.
+async fn choose_file(browser: &Browser, text: &str) {
+    browser
+        .eval(&format!(
+            r#"
+            const input = document.getElementById("config-file");
+            const files = new DataTransfer();
+            files.items.add(new File([{}], "talon-config.toml", {{ type: "application/toml" }}));
+            input.files = files.files;
+            input.dispatchEvent(new Event("change"));
+            "#,
+            json!(text)
+        ))
+        .await;
+}
+
+#[tokio::test]
+async fn an_admin_disables_an_operator_and_moves_the_configuration_through_a_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let demo = Demo::spawn(dir.path()).await;
+    let admin = demo.admin().await;
+    let operator = demo.facts.operators[0].clone();
+    let staff = demo.get("/users", Some(&admin)).await.expect(200).clone();
+    let operator_id = id_where(&staff, "username", &operator.username);
+    let admin_id = id_where(&staff, "username", &demo.facts.admin.username);
+    let login = json!({"username": operator.username, "password": operator.password});
+
+    let browser = admin_panel(&demo, "en").await;
+    browser
+        .wait_text("#section-branch:not([hidden]) h2", "Branch settings")
+        .await;
+
+    // Nobody disables themself: the administrator's own editor has no such button.
+    browser.click("#sections button[data-section=users]").await;
+    browser
+        .click(&format!("#user-list tr[data-id='{admin_id}']"))
+        .await;
+    browser
+        .wait_text("#user-form:not([hidden]) h2", &demo.facts.admin.username)
+        .await;
+    assert_eq!(
+        browser
+            .eval("return document.getElementById('user-disabled').hidden")
+            .await,
+        json!(true)
+    );
+
+    // Disabled after a confirmation: marked in the list and the editor, and signing in fails.
+    let row = format!("#user-list tr[data-id='{operator_id}']");
+    browser.click(&row).await;
+    browser
+        .wait_text("#user-disabled:not([hidden])", "Disable")
+        .await;
+    browser.click("#user-disabled").await;
+    browser
+        .wait_text("#confirm[open] #confirm-title", "Disable")
+        .await;
+    browser.click("#confirm-ok").await;
+    browser
+        .wait_text(&format!("{row} .badge"), "disabled")
+        .await;
+    browser
+        .wait_text("#user-state:not([hidden])", "cannot sign in")
+        .await;
+    browser.wait_text("#user-disabled", "Enable").await;
+    demo.post("/auth/login", None, login.clone())
+        .await
+        .expect_error(401, "invalid_credentials");
+
+    // In Russian, and enabled again: the operator signs in.
+    browser.click(".languages a[lang=ru]").await;
+    browser.click(&row).await;
+    browser
+        .wait_text("#user-state:not([hidden])", "Учётная запись отключена")
+        .await;
+    browser.wait_text(&format!("{row} .badge"), "отключ").await;
+    browser.screenshot("admin-staff-disabled-ru").await;
+    browser.click("#user-disabled").await;
+    browser
+        .wait_text("#confirm[open] #confirm-title", "Включить")
+        .await;
+    browser.click("#confirm-ok").await;
+    browser
+        .wait_text("#user-disabled:not([hidden])", "Отключить")
+        .await;
+    assert_eq!(
+        browser
+            .eval(&format!(
+                "return document.querySelector({}) === null",
+                json!(format!("{row} .badge"))
+            ))
+            .await,
+        json!(true)
+    );
+    demo.login(&operator.username, &operator.password).await;
+
+    // The export is the API's file, downloaded and shown.
+    browser.click(".languages a[lang=en]").await;
+    browser.click("#sections button[data-section=config]").await;
+    browser.click("#config-export").await;
+    browser
+        .wait_text("#config-exported:not([hidden]) a", "talon-config.toml")
+        .await;
+    let exported = browser
+        .eval("return document.getElementById('config-text').textContent")
+        .await
+        .as_str()
+        .expect("the exported text")
+        .to_string();
+    let file = demo.get("/config", Some(&admin)).await;
+    assert_eq!(exported, file.text);
+    assert_eq!(
+        browser
+            .eval("return document.querySelector('#config-exported a').getAttribute('download')")
+            .await,
+        json!("talon-config.toml")
+    );
+
+    // A copy with one more workplace: checked first, changing nothing, then applied.
+    let workplaces = |config: &Value| -> Vec<String> {
+        config["workplaces"]
+            .as_array()
+            .expect("workplaces")
+            .iter()
+            .map(|w| w["name"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    let changed = format!("{exported}\n[[branches.workplaces]]\nname = \"Z9\"\n");
+    choose_file(&browser, &changed).await;
+    browser
+        .wait_text(
+            "#config-report:not([hidden]) tr[data-kind=workplaces] td:nth-of-type(1)",
+            "Z9",
+        )
+        .await;
+    browser
+        .wait_text("#config-report-title", "Nothing has changed yet")
+        .await;
+    let created = browser
+        .eval("return document.querySelector('#config-report tr[data-kind=workplaces] td:nth-of-type(1)').innerText")
+        .await;
+    assert!(
+        created.as_str().unwrap_or_default().starts_with("1"),
+        "{created}"
+    );
+    assert!(
+        !workplaces(&configuration(&demo, &admin).await).contains(&"Z9".to_string()),
+        "a dry run changes nothing"
+    );
+    browser.screenshot("admin-config-en").await;
+    browser.click("#config-apply:not([hidden])").await;
+    browser.wait_text("#config-report-title", "Applied").await;
+    browser
+        .wait_text("#message:not([hidden])", "has been applied")
+        .await;
+    assert!(
+        workplaces(&configuration(&demo, &admin).await).contains(&"Z9".to_string()),
+        "the import created the workplace"
+    );
+    let after = demo.get("/config", Some(&admin)).await.text;
+
+    // An invalid file: the server's words name the place, and nothing changes.
+    let invalid = after.replacen("prefix = \"A\"", "prefix = \"??\"", 1);
+    assert_ne!(invalid, after, "the file has service A");
+    choose_file(&browser, &invalid).await;
+    browser
+        .wait_text(
+            "#config-error:not([hidden]) #config-error-text",
+            "not accepted",
+        )
+        .await;
+    browser
+        .wait_text("#config-error-detail", "branches[0].services[")
+        .await;
+    browser.wait_text("#config-error-detail", "prefix").await;
+    assert_eq!(
+        browser
+            .eval("return [document.getElementById('config-report').hidden, document.getElementById('config-apply').hidden]")
+            .await,
+        json!([true, true])
+    );
+    assert_eq!(demo.get("/config", Some(&admin)).await.text, after);
+    browser.screenshot("admin-config-invalid-en").await;
+    assert_eq!(violations(&browser).await, json!([]));
+
+    // A manager has no configuration file.
+    demo.post(
+        "/users",
+        Some(&admin),
+        json!({"username": "manager-c", "password": "manager password", "role": "manager",
+               "branch": demo.branch()}),
+    )
+    .await
+    .expect(201);
+    browser.click("#logout").await;
+    sign_in(&browser, "manager-c", "manager password").await;
+    browser
+        .wait_text("#section-branch:not([hidden]) h2", "Branch settings")
+        .await;
+    assert_eq!(
+        browser
+            .eval("return document.querySelector('#sections button[data-section=config]').hidden")
+            .await,
+        json!(true)
+    );
     browser.close().await;
 }

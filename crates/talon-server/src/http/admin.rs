@@ -89,6 +89,12 @@ mod tests {
             "admin_role_operator",
             "admin_day_mon",
             "admin_lang_ru",
+            "admin_user_disable_done",
+            "admin_user_enable_title",
+            "admin_config_kind_workplaces",
+            "admin_config_settings_unchanged",
+            "admin_error_import_invalid",
+            "admin_error_config_not_exportable",
         ] {
             assert!(keys.contains(&family), "{family} is missing");
         }

@@ -174,15 +174,49 @@ impl Browser {
     /// action is possible, after the state it depends on has arrived.
     pub async fn click(&self, css: &str) {
         let enabled = format!("{css}:not(:disabled)");
-        self.client
+        let element = self
+            .client
             .wait()
             .at_most(BROWSER_WAIT)
             .for_element(Locator::Css(&enabled))
             .await
-            .unwrap_or_else(|e| panic!("no enabled {css} to click: {e}"))
+            .unwrap_or_else(|e| panic!("no enabled {css} to click: {e}"));
+        self.wait_visible(&enabled).await;
+        element
             .click()
             .await
             .unwrap_or_else(|e| panic!("clicking {css}: {e}; the browser's log: {}", self.log()));
+    }
+
+    /// Waits until the first element matching `css` is rendered and visible (a dialog that is
+    /// opening, a section being shown), checking once per animation frame.
+    async fn wait_visible(&self, css: &str) {
+        let script = r#"
+            const [css, ms, done] = arguments;
+            const until = performance.now() + ms;
+            const look = () => {
+                const found = document.querySelector(css);
+                // An option has no box of its own: its list is what must show.
+                const element = found && found.tagName === "OPTION" ? found.closest("select") : found;
+                if (element && element.checkVisibility({ visibilityProperty: true, opacityProperty: true })) {
+                    done(true);
+                } else if (performance.now() > until) {
+                    done(false);
+                } else {
+                    requestAnimationFrame(look);
+                }
+            };
+            look();
+        "#;
+        let visible = self
+            .client
+            .execute_async(
+                script,
+                vec![json!(css), json!(BROWSER_WAIT.as_millis() as u64)],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("waiting for {css} to show: {e}"));
+        assert_eq!(visible, json!(true), "{css} never became visible");
     }
 
     /// Types `text` into the input matching `css`, replacing what it held.

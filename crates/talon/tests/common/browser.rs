@@ -154,14 +154,31 @@ impl Browser {
             }, ms);
             observer.observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
         "#;
-        let result = self
-            .client
-            .execute_async(
-                script,
-                vec![json!(css), json!(expected), json!(left.as_millis() as u64)],
-            )
-            .await
-            .unwrap_or_else(|e| panic!("waiting for {expected:?} in {css:?}: {e}"));
+        let mut left = left;
+        let result = loop {
+            let watched = self
+                .client
+                .execute_async(
+                    script,
+                    vec![json!(css), json!(expected), json!(left.as_millis() as u64)],
+                )
+                .await;
+            match watched {
+                Ok(result) => break result,
+                // The page was replaced while it was watched (a language switch, a form's
+                // answer, a redirect): watch the new one with what is left of the wait.
+                Err(e) => {
+                    left = deadline.saturating_duration_since(Instant::now());
+                    assert!(!left.is_zero(), "waiting for {expected:?} in {css:?}: {e}");
+                    self.client
+                        .wait()
+                        .at_most(left)
+                        .for_element(Locator::Css(css))
+                        .await
+                        .unwrap_or_else(|e| panic!("waiting for an element {css:?}: {e}"));
+                }
+            }
+        };
         assert_eq!(
             result["found"],
             json!(true),
@@ -186,6 +203,31 @@ impl Browser {
             .click()
             .await
             .unwrap_or_else(|e| panic!("clicking {css}: {e}; the browser's log: {}", self.log()));
+    }
+
+    /// Clicks a button that submits a form and waits until the answer's page has replaced this
+    /// one: a page's own wait would otherwise run in the document being left.
+    pub async fn submit(&self, css: &str) {
+        self.eval("window.talonPageBeingLeft = true; return true")
+            .await;
+        self.click(css).await;
+        let deadline = Instant::now() + BROWSER_WAIT;
+        loop {
+            // While the browser is between the two documents a script may fail; that is not
+            // an answer yet.
+            let left = self
+                .client
+                .execute("return window.talonPageBeingLeft !== true && document.readyState === 'complete'", Vec::new())
+                .await;
+            if matches!(left, Ok(Value::Bool(true))) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "submitting {css} loaded no new page within {BROWSER_WAIT:?}"
+            );
+            tokio::time::sleep(POLL).await;
+        }
     }
 
     /// Waits until the first element matching `css` is rendered and visible (a dialog that is

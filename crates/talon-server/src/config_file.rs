@@ -21,6 +21,7 @@
 use crate::app::App;
 use crate::branch::BranchHandle;
 use crate::error::{ApiError, public_message};
+use crate::http::config as defaults;
 use axum::http::StatusCode;
 use jiff::Timestamp;
 use serde::Serialize;
@@ -720,28 +721,24 @@ impl Item {
 }
 
 /// Fills in the fields a person may leave out of a new item, with the defaults the API's own
-/// forms give them (`http/config.rs`): a service numbers 1 to 999 with norms of 5 and 15
-/// minutes and is enabled; a category weighs 1; a profile calls whoever waited longest.
+/// forms give them.
 fn fill_defaults(kind: Kind, table: &mut Table) {
-    let defaults = match kind {
-        Kind::Service => vec![
-            (
-                "numbering",
-                Value::Table(Table::from_iter([
-                    ("first".to_string(), Value::Integer(1)),
-                    ("last".to_string(), Value::Integer(999)),
-                ])),
-            ),
-            ("service_norm_secs", Value::Integer(300)),
-            ("waiting_norm_secs", Value::Integer(900)),
-            ("enabled", Value::Boolean(true)),
-        ],
-        Kind::Category => vec![("weight", Value::Integer(1))],
-        Kind::Profile => vec![("policy", Value::String("longest_waiting".into()))],
-        Kind::Workplace => Vec::new(),
-    };
-    for (field, value) in defaults {
-        table.entry(field).or_insert(value);
+    fn put<T: Serialize>(table: &mut Table, field: &str, value: T) {
+        // Plain numbers, flags and names always serialise.
+        if let Ok(value) = Value::try_from(value) {
+            table.entry(field).or_insert(value);
+        }
+    }
+    match kind {
+        Kind::Service => {
+            put(table, "numbering", defaults::default_numbering());
+            put(table, "service_norm_secs", defaults::default_service_norm());
+            put(table, "waiting_norm_secs", defaults::default_waiting_norm());
+            put(table, "enabled", defaults::enabled());
+        }
+        Kind::Category => put(table, "weight", defaults::enabled_weight()),
+        Kind::Profile => put(table, "policy", defaults::longest_waiting()),
+        Kind::Workplace => {}
     }
 }
 

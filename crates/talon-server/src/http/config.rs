@@ -38,22 +38,23 @@ pub struct ServiceInput {
     group: BTreeMap<Language, String>,
 }
 
-fn default_numbering() -> NumberRange {
+/// What a new item gets for a field left out, here and in an imported configuration file.
+pub(crate) fn default_numbering() -> NumberRange {
     NumberRange {
         first: 1,
         last: 999,
     }
 }
 
-fn default_service_norm() -> u32 {
+pub(crate) fn default_service_norm() -> u32 {
     300
 }
 
-fn default_waiting_norm() -> u32 {
+pub(crate) fn default_waiting_norm() -> u32 {
     900
 }
 
-fn enabled() -> bool {
+pub(crate) fn enabled() -> bool {
     true
 }
 
@@ -104,7 +105,7 @@ pub struct ProfileInput {
     no_show_after_recalls: Option<u32>,
 }
 
-fn longest_waiting() -> Policy {
+pub(crate) fn longest_waiting() -> Policy {
     Policy::LongestWaiting
 }
 
@@ -148,7 +149,7 @@ pub struct CategoryInput {
     profiles: Option<Vec<ProfileId>>,
 }
 
-fn enabled_weight() -> u32 {
+pub(crate) fn enabled_weight() -> u32 {
     1
 }
 

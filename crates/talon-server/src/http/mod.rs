@@ -4,7 +4,7 @@
 mod admin;
 mod auth;
 mod branches;
-mod config;
+pub(crate) mod config;
 mod config_file;
 mod customers;
 mod devices;

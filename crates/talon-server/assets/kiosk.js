@@ -148,6 +148,15 @@ function showStart() {
     }
     groups.get(group).push(queue);
   }
+  // A group none of whose services takes tickets now is closed as a whole, like a service.
+  for (const button of grid.querySelectorAll("button.group")) {
+    const members = groups.get(button.dataset.group);
+    if (members.every((q) => !q.open || q.full)) {
+      button.disabled = true;
+      button.classList.add("closed");
+      button.querySelector(".note").textContent = text("kiosk_closed");
+    }
+  }
   screen.replaceChildren(title, closed, grid);
   if (language !== defaultLanguage) schedule(IDLE_MS, restart);
 }

@@ -1177,6 +1177,10 @@ async fn an_admin_sets_the_branchs_hours_a_holiday_and_its_ticket_lines() {
     kiosk
         .wait_text("button.service.closed", "Closed today")
         .await;
+    // A group whose services are all closed is closed too: it opens no empty screen.
+    kiosk
+        .wait_text("button.group.closed:disabled", "Closed")
+        .await;
     kiosk.screenshot("kiosk-holiday-en").await;
     kiosk.goto(&kiosk_url).await;
     kiosk
@@ -1211,6 +1215,9 @@ async fn an_admin_sets_the_branchs_hours_a_holiday_and_its_ticket_lines() {
             &format!("button.service[data-service='{payments}']:not(:disabled)"),
             "Платежи",
         )
+        .await;
+    kiosk
+        .wait_text("button.group:not(:disabled)", "Кредиты и карты")
         .await;
     assert_eq!(
         kiosk

@@ -11,9 +11,9 @@
 // sees; what it keeps in sessionStorage (the user, the CSRF token every change carries, the
 // section open) survives a reload and a language switch, and ends with the tab.
 
-import { ApiError, callApi, readStored } from "/assets/staff.js";
+import { ApiError, callApi, element, pageTexts, readStored } from "/assets/staff.js";
 
-const texts = JSON.parse(document.getElementById("texts").textContent);
+const { texts, t } = pageTexts();
 const language = document.documentElement.lang;
 const byId = (id) => document.getElementById(id);
 
@@ -61,26 +61,7 @@ function save() {
   sessionStorage.setItem(SESSION_KEY, JSON.stringify(session));
 }
 
-function t(key, values = {}) {
-  let text = texts[key] ?? key;
-  for (const [name, value] of Object.entries(values)) {
-    text = text.replaceAll(`{${name}}`, String(value));
-  }
-  return text;
-}
 
-function element(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (name === "class") node.className = value;
-    else if (name === "text") node.textContent = value;
-    else if (value === true) node.setAttribute(name, "");
-    else node.setAttribute(name, value);
-  }
-  node.append(...children);
-  return node;
-}
 
 function option(value, text, selected = false) {
   const node = element("option", { value, text });

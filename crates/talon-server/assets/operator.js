@@ -8,9 +8,9 @@
 // language switch, and ends with the browser tab. The last workplace and profile chosen are remembered in localStorage so
 // the next morning starts with them preselected.
 
-import { ApiError, callApi, readStored } from "/assets/staff.js";
+import { ApiError, callApi, element, pageTexts, readStored } from "/assets/staff.js";
 
-const texts = JSON.parse(document.getElementById("texts").textContent);
+const { texts, t } = pageTexts();
 const language = document.documentElement.lang;
 const byId = (id) => document.getElementById(id);
 
@@ -60,24 +60,7 @@ function save() {
   sessionStorage.setItem(SESSION_KEY, JSON.stringify(session));
 }
 
-function t(key, values = {}) {
-  let text = texts[key] ?? key;
-  for (const [name, value] of Object.entries(values)) {
-    text = text.replaceAll(`{${name}}`, String(value));
-  }
-  return text;
-}
 
-function element(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (name === "class") node.className = value;
-    else if (name === "text") node.textContent = value;
-    else node.setAttribute(name, value);
-  }
-  node.append(...children);
-  return node;
-}
 
 function timeZone() {
   return view?.time_zone || undefined;

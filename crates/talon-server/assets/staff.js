@@ -1,6 +1,6 @@
 // What the staff pages (the operator's workstation, the admin panel) share: calling the API
-// with the session cookie and the session's CSRF token, the errors it answers, and reading
-// what a page keeps in the browser's storage.
+// with the session cookie and the session's CSRF token, the errors it answers, reading what a
+// page keeps in the browser's storage, their texts and building their elements.
 
 export class ApiError extends Error {
   constructor(status, code, message, field) {
@@ -56,4 +56,32 @@ export function readStored(storage, key) {
   } catch {
     return null;
   }
+}
+
+// The page's texts from its `#texts` data block, and `t(key, values)` filling `{name}`s.
+export function pageTexts() {
+  const texts = JSON.parse(document.getElementById("texts").textContent);
+  const t = (key, values = {}) => {
+    let text = texts[key] ?? key;
+    for (const [name, value] of Object.entries(values)) {
+      text = text.replaceAll(`{${name}}`, String(value));
+    }
+    return text;
+  };
+  return { texts, t };
+}
+
+// An element with attributes (`class` and `text` set className and textContent; `true` is a
+// bare attribute; undefined, null and false leave it out) and children.
+export function element(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name === "class") node.className = value;
+    else if (name === "text") node.textContent = value;
+    else if (value === true) node.setAttribute(name, "");
+    else node.setAttribute(name, value);
+  }
+  node.append(...children);
+  return node;
 }

@@ -283,7 +283,7 @@ async fn every_page_keeps_to_the_content_security_policy() {
         .goto(&demo.at(&format!("/t/{}?lang=en", token(&given_up))))
         .await;
     browser.click("#cancel summary").await;
-    browser.submit("#cancel button[type=submit]").await;
+    browser.click("#cancel button[type=submit]").await;
     browser
         .wait_text("main[data-status=cancelled] #status", "")
         .await;

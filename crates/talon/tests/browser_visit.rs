@@ -347,7 +347,7 @@ async fn a_visit_through_kiosk_display_counter_and_phone() {
     phone_ru.wait_text("#status", "Ожидайте").await;
     phone_ru.screenshot("ticket-ru").await;
     phone_ru.click("#cancel summary").await;
-    phone_ru.submit("#cancel button").await;
+    phone_ru.click("#cancel button").await;
     phone_ru.wait_text("#status", "Талон отменён").await;
     let view = demo.public(second_token).await;
     assert_eq!(view.expect(200)["status"], json!("cancelled"));

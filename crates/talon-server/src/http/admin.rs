@@ -62,54 +62,38 @@ fn render(language: Language) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::page::checked;
 
     #[test]
     fn every_text_is_translated_and_the_block_stays_data() {
-        let keys = keys_with_prefix("admin_");
-        assert!(keys.len() > 100, "the page has its texts: {keys:?}");
-        for source in [ADMIN_JS, TEMPLATE] {
-            let used = source
-                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .filter(|w| w.starts_with("admin_") && !w.ends_with('_'));
-            for key in used {
-                assert!(keys.contains(&key), "{key} is not in en.json");
-            }
-        }
-        for family in [
-            "admin_reason_strict_order",
-            "admin_reason_longest_waiting",
-            "admin_reason_weighted",
-            "admin_reason_urgency",
-            "admin_reason_max_wait_exceeded",
-            "admin_policy_strict_order",
-            "admin_policy_urgency",
-            "admin_error_in_use",
-            "admin_error_already_exists",
-            "admin_invalid_prefix",
-            "admin_role_operator",
-            "admin_day_mon",
-            "admin_lang_ru",
-            "admin_user_disable_done",
-            "admin_user_enable_title",
-            "admin_config_kind_workplaces",
-            "admin_config_settings_unchanged",
-            "admin_error_import_invalid",
-            "admin_error_config_not_exportable",
-        ] {
-            assert!(keys.contains(&family), "{family} is missing");
-        }
-        for language in Language::ALL {
-            let page = render(language);
-            assert_eq!(page.matches("</script>").count(), 2, "no text ends a block");
-            let block = texts(language, &keys);
-            assert!(page.contains(&block));
-            let json = block
-                .trim_start_matches(r#"<script type="application/json" id="texts">"#)
-                .trim_end_matches("</script>");
-            let texts: std::collections::HashMap<String, String> =
-                serde_json::from_str(json).expect("JSON");
-            assert_eq!(texts.len(), keys.len());
-            let markup = page.replace(&block, "");
+        let pages = checked::texts_of_page(
+            "admin_",
+            100,
+            &[ADMIN_JS, TEMPLATE],
+            &[
+                "admin_reason_strict_order",
+                "admin_reason_longest_waiting",
+                "admin_reason_weighted",
+                "admin_reason_urgency",
+                "admin_reason_max_wait_exceeded",
+                "admin_policy_strict_order",
+                "admin_policy_urgency",
+                "admin_error_in_use",
+                "admin_error_already_exists",
+                "admin_invalid_prefix",
+                "admin_role_operator",
+                "admin_day_mon",
+                "admin_lang_ru",
+                "admin_user_disable_done",
+                "admin_user_enable_title",
+                "admin_config_kind_workplaces",
+                "admin_config_settings_unchanged",
+                "admin_error_import_invalid",
+                "admin_error_config_not_exportable",
+            ],
+            render,
+        );
+        for markup in pages {
             assert!(!markup.contains("admin_"), "every label is translated");
             assert!(!markup.contains("{{"), "every placeholder is filled");
             assert!(

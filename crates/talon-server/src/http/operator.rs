@@ -372,6 +372,7 @@ pub async fn today(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::page::checked;
     use talon_core::{ServiceId, WorkplaceId};
 
     fn at(secs: i64) -> Timestamp {
@@ -510,42 +511,29 @@ mod tests {
 
     #[test]
     fn every_script_text_is_translated_and_the_block_stays_data() {
-        let keys = keys_with_prefix("op_");
-        assert!(keys.len() > 50, "the page has its texts: {keys:?}");
-        let script_keys = OPERATOR_JS
-            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .filter(|w| w.starts_with("op_") && !w.ends_with('_'));
-        for key in script_keys {
-            assert!(keys.contains(&key), "{key} is not in en.json");
-        }
-        for family in [
-            "op_status_called",
-            "op_status_serving",
-            "op_wp_open",
-            "op_reason_strict_order",
-            "op_reason_longest_waiting",
-            "op_reason_weighted",
-            "op_reason_urgency",
-            "op_reason_max_wait_exceeded",
-            "op_reason_personal",
-            "op_reason_appointment_due",
-            "op_reason_chosen",
-            "op_error_invalid_credentials",
-        ] {
-            assert!(keys.contains(&family), "{family} is missing");
-        }
-        for language in Language::ALL {
-            let page = render(language);
-            assert_eq!(page.matches("</script>").count(), 2, "no text ends a block");
-            let block = texts(language, &keys);
-            let json = block
-                .trim_start_matches(r#"<script type="application/json" id="texts">"#)
-                .trim_end_matches("</script>");
-            let texts: std::collections::HashMap<String, String> =
-                serde_json::from_str(json).expect("JSON");
-            assert_eq!(texts.len(), keys.len());
+        let pages = checked::texts_of_page(
+            "op_",
+            50,
+            &[OPERATOR_JS],
+            &[
+                "op_status_called",
+                "op_status_serving",
+                "op_wp_open",
+                "op_reason_strict_order",
+                "op_reason_longest_waiting",
+                "op_reason_weighted",
+                "op_reason_urgency",
+                "op_reason_max_wait_exceeded",
+                "op_reason_personal",
+                "op_reason_appointment_due",
+                "op_reason_chosen",
+                "op_error_invalid_credentials",
+            ],
+            render,
+        );
+        for markup in pages {
             assert!(
-                !page.replace(&block, "").contains("op_"),
+                !markup.contains("op_"),
                 "every label of the page is translated"
             );
         }

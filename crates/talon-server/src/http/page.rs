@@ -127,6 +127,56 @@ pub fn asset(content_type: &'static str, body: &'static str) -> impl IntoRespons
     )
 }
 
+/// Checks of a page whose script takes every text with one prefix, for its tests.
+#[cfg(test)]
+pub(crate) mod checked {
+    use super::texts;
+    use crate::i18n::keys_with_prefix;
+    use talon_core::Language;
+
+    /// Asserts that the catalogue has at least `at_least` keys with `prefix`, among them every
+    /// one of `families`; that every such key `sources` use exists; and that each language's
+    /// rendering holds the texts block once, as data (no text ends it early). Answers each
+    /// language's markup without the block, for the page's own checks.
+    pub fn texts_of_page(
+        prefix: &str,
+        at_least: usize,
+        sources: &[&str],
+        families: &[&str],
+        render: impl Fn(Language) -> String,
+    ) -> Vec<String> {
+        let keys = keys_with_prefix(prefix);
+        assert!(keys.len() > at_least, "the page has its texts: {keys:?}");
+        for source in sources {
+            let used = source
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .filter(|w| w.starts_with(prefix) && !w.ends_with('_'));
+            for key in used {
+                assert!(keys.contains(&key), "{key} is not in en.json");
+            }
+        }
+        for family in families {
+            assert!(keys.contains(family), "{family} is missing");
+        }
+        Language::ALL
+            .into_iter()
+            .map(|language| {
+                let page = render(language);
+                assert_eq!(page.matches("</script>").count(), 2, "no text ends a block");
+                let block = texts(language, &keys);
+                assert!(page.contains(&block));
+                let json = block
+                    .trim_start_matches(r#"<script type="application/json" id="texts">"#)
+                    .trim_end_matches("</script>");
+                let texts: std::collections::HashMap<String, String> =
+                    serde_json::from_str(json).expect("JSON");
+                assert_eq!(texts.len(), keys.len());
+                page.replace(&block, "")
+            })
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -205,31 +205,6 @@ impl Browser {
             .unwrap_or_else(|e| panic!("clicking {css}: {e}; the browser's log: {}", self.log()));
     }
 
-    /// Clicks a button that submits a form and waits until the answer's page has replaced this
-    /// one: a page's own wait would otherwise run in the document being left.
-    pub async fn submit(&self, css: &str) {
-        self.eval("window.talonPageBeingLeft = true; return true")
-            .await;
-        self.click(css).await;
-        let deadline = Instant::now() + BROWSER_WAIT;
-        loop {
-            // While the browser is between the two documents a script may fail; that is not
-            // an answer yet.
-            let left = self
-                .client
-                .execute("return window.talonPageBeingLeft !== true && document.readyState === 'complete'", Vec::new())
-                .await;
-            if matches!(left, Ok(Value::Bool(true))) {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "submitting {css} loaded no new page within {BROWSER_WAIT:?}"
-            );
-            tokio::time::sleep(POLL).await;
-        }
-    }
-
     /// Waits until the first element matching `css` is rendered and visible (a dialog that is
     /// opening, a section being shown), checking once per animation frame.
     async fn wait_visible(&self, css: &str) {

@@ -5,6 +5,7 @@ use crate::customers::Crm;
 use crate::error::ApiError;
 use crate::identity::IdentityKey;
 use crate::metrics::Metrics;
+use crate::passwords::PasswordChecks;
 use crate::retention::Retention;
 use crate::security::Security;
 use crate::throttle::Limiter;
@@ -33,6 +34,8 @@ pub struct Options {
     pub security: Security,
     /// How long personal data is kept.
     pub retention: Retention,
+    /// The memory concurrent password checks may take together.
+    pub password_memory_bytes: u64,
 }
 
 pub struct App {
@@ -49,6 +52,8 @@ pub struct App {
     /// Held while a workplace opens, so an operator cannot open two in different branches.
     seating: Mutex<()>,
     pub limits: Limits,
+    /// Password checks, bounded by their memory.
+    pub passwords: PasswordChecks,
     /// The hashes of tokens just revoked or logged out: live streams opened with one end.
     pub revoked: tokio::sync::broadcast::Sender<Arc<str>>,
 }
@@ -77,6 +82,7 @@ impl Default for Limits {
 impl App {
     /// Loads every branch from the store and starts its actor.
     pub async fn load(store: Store, options: Options) -> Result<Arc<App>, StoreError> {
+        crate::passwords::return_large_allocations();
         let app = Arc::new(App {
             store,
             identity_key: options.identity_key,
@@ -90,6 +96,7 @@ impl App {
             ids: Mutex::new((0, 0)),
             seating: Mutex::new(()),
             limits: Limits::default(),
+            passwords: PasswordChecks::new(options.password_memory_bytes),
             revoked: tokio::sync::broadcast::channel(64).0,
         });
         for id in app.store.branch_ids().await? {

@@ -20,6 +20,7 @@ async fn spawn() -> (std::net::SocketAddr, tempfile::TempDir) {
         public_url: None,
         security: Security::default(),
         retention: Retention::default(),
+        password_memory_bytes: talon_server::DEFAULT_PASSWORD_MEMORY_BYTES,
     };
     let app: Arc<App> = App::load(store, options).await.expect("app");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");

@@ -8,6 +8,8 @@
 //! its figures meaningless (a failed request, a display that missed a call), and every phase
 //! has a time limit so a stuck server ends the run with an error instead of hanging it.
 
+mod logins;
+
 use clap::Args;
 use clap::builder::RangedU64ValueParser;
 use futures_util::StreamExt;
@@ -92,6 +94,13 @@ pub struct BenchArgs {
     /// Also print the results as one JSON object.
     #[arg(long)]
     json: bool,
+    /// Instead of the load: this many concurrent sign-ins of unknown users, and the server's
+    /// memory before, during and after them.
+    #[arg(long, value_parser = at_least_one())]
+    logins: Option<usize>,
+    /// The source addresses on loopback the sign-ins of --logins come from.
+    #[arg(long, default_value_t = 12, requires = "logins")]
+    login_addresses: usize,
 }
 
 fn at_least_one() -> RangedU64ValueParser<usize> {
@@ -266,6 +275,9 @@ impl OwnServer {
 }
 
 async fn drive(args: &BenchArgs, target: Target) -> Result<(), Error> {
+    if let Some(count) = args.logins {
+        return logins::run(&target, count, args.login_addresses).await;
+    }
     let mut bench = Bench::connect(target).await?;
     let outcome = match bench.prepare(args).await {
         Ok(()) => bench.measure(args).await,

@@ -50,6 +50,7 @@ struct FileSettings {
     request_timeout_ms: Option<u64>,
     retain_customers_days: Option<u32>,
     retain_ticket_links_days: Option<u32>,
+    password_memory_mb: Option<u64>,
 }
 
 /// How long a CRM lookup may take before the visitor is served without a category.
@@ -75,6 +76,8 @@ pub struct Settings {
     request_timeout: std::time::Duration,
     /// How long personal data is kept.
     retention: Retention,
+    /// The memory concurrent password checks may take together.
+    password_memory_bytes: u64,
 }
 
 impl Settings {
@@ -132,7 +135,16 @@ impl Settings {
                 .or(file.retain_ticket_links_days)
                 .unwrap_or(defaults.ticket_link_days),
         };
+        let password_memory_mb = match std::env::var("TALON_PASSWORD_MEMORY_MB").ok() {
+            Some(v) => v
+                .parse::<u64>()
+                .map_err(|_| format!("TALON_PASSWORD_MEMORY_MB is whole megabytes, not {v:?}"))?,
+            None => file
+                .password_memory_mb
+                .unwrap_or(talon_server::DEFAULT_PASSWORD_MEMORY_BYTES >> 20),
+        };
         Ok(Settings {
+            password_memory_bytes: password_memory_mb << 20,
             tls,
             hsts,
             request_timeout,
@@ -224,6 +236,7 @@ impl Settings {
                 request_timeout: self.request_timeout,
             },
             retention: self.retention,
+            password_memory_bytes: self.password_memory_bytes,
         })
     }
 }

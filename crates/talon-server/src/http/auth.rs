@@ -3,7 +3,7 @@
 use crate::app::App;
 use crate::auth::{
     Principal, Role, SESSION_COOKIE, check_password, check_role_branch, check_username, csrf_token,
-    hash_password, new_token, sha256_hex, verify_password,
+    new_token, sha256_hex,
 };
 use crate::error::ApiError;
 use crate::extract::{Json, Path};
@@ -99,10 +99,10 @@ pub async fn login(
     let hash = user
         .as_ref()
         .map_or(DECOY_HASH.to_string(), |u| u.password_hash.clone());
-    let password = request.password;
-    let matches = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .map_err(|_| ApiError::internal())?;
+    let matches = app
+        .passwords
+        .verify(Some(peer.ip()), request.password, hash)
+        .await?;
     let Some(user) = user.filter(|u| matches && !u.disabled) else {
         let _ = limits.login_failures_by_account.take(&account);
         return Err(ApiError::new(
@@ -190,10 +190,7 @@ pub async fn create_user(
     if let Some(branch) = request.branch {
         app.branch(branch)?;
     }
-    let password = request.password;
-    let password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(|_| ApiError::internal())??;
+    let password_hash = app.passwords.hash(None, request.password).await?;
     let user = app
         .store
         .create_user(NewUser {

@@ -17,6 +17,7 @@ use jiff::{SignedDuration, Timestamp};
 use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
+use talon_core::AfterLast;
 use talon_core::{
     BranchSettings, BranchState, Category, CategoryId, Channel, Command, EventKind, Language,
     NumberRange, OperatorId, Policy, ProfileId, Service, ServiceId, TicketId, TimeZoneName,
@@ -65,6 +66,7 @@ fn branch(policy: Policy, waiting: usize) -> (BranchState, Timestamp) {
                 numbering: NumberRange {
                     first: 1,
                     last: 99_999,
+                    after_last: AfterLast::Wrap,
                 },
                 daily_limit: None,
                 hours: None,

@@ -340,6 +340,21 @@ impl Hours {
 pub struct NumberRange {
     pub first: u32,
     pub last: u32,
+    /// What comes after the last number of the range.
+    #[serde(default)]
+    pub after_last: AfterLast,
+}
+
+/// What a service does once it has handed out the last number of its range in a day.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AfterLast {
+    /// Start again from the first number, skipping numbers whose tickets are still open, as
+    /// real centres do: a number is given again only once its earlier ticket has ended.
+    #[default]
+    Wrap,
+    /// Refuse further tickets that day (`numbering_exhausted`): a number is never given twice.
+    Refuse,
 }
 
 impl NumberRange {

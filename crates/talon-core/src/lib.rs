@@ -22,7 +22,7 @@ mod view;
 
 pub use command::{Command, TransferPosition};
 pub use config::{
-    BranchSettings, Category, CategoryFilter, Hours, Interval, Language, MAX_HOLIDAYS,
+    AfterLast, BranchSettings, Category, CategoryFilter, Hours, Interval, Language, MAX_HOLIDAYS,
     MAX_TICKET_TEXT, NumberRange, Policy, ProfileEntry, RatioScope, RatioStep, Rules, Service,
     TicketTexts, TimeZoneName, Variant, WeekdayName, WorkProfile, Workplace,
 };
@@ -34,8 +34,8 @@ pub use preview::{
     MAX_SAMPLE, MAX_SAMPLE_WAIT_SECS, Preview, PreviewCall, SampleTicket, preview_calls,
 };
 pub use speech::{Gender, announcement, default_template, number_in_words, spoken_ticket};
-pub use state::{BranchState, Snapshot, WorkplaceState, WorkplaceStatus};
-pub use ticket::{Channel, Ticket, TicketStatus};
+pub use state::{BranchState, DayCounter, OperatorDay, Snapshot, WorkplaceState, WorkplaceStatus};
+pub use ticket::{Channel, Ticket, TicketStatus, number_value};
 pub use view::{BranchView, CallView, QueueView, RatioView, TicketView, WorkplaceView};
 
 /// Executes one command: decides its events against `state` at `now` and applies them.

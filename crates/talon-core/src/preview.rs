@@ -249,6 +249,7 @@ fn room_for_sample(range: NumberRange) -> NumberRange {
     NumberRange {
         first: range.first.min(last + 1 - needed),
         last,
+        ..range
     }
 }
 

@@ -133,6 +133,14 @@ pub struct Ticket {
     pub return_to: Option<ServiceId>,
 }
 
+/// The value of a printed number: `A017` → 17. Prefixes are letters only.
+pub fn number_value(number: &str) -> Option<u32> {
+    number
+        .trim_start_matches(|c: char| !c.is_ascii_digit())
+        .parse()
+        .ok()
+}
+
 /// Formats a number with its prefix, padded to the width of the range: `A` + 17 → `A017`.
 pub fn format_number(prefix: &str, value: u32, width: usize) -> String {
     format!("{prefix}{value:0width$}")

@@ -8,6 +8,7 @@ use common::{Branch, at, desk, profile, service, settings, workplace};
 use jiff::Timestamp;
 use jiff::civil::date;
 use std::collections::BTreeMap;
+use talon_core::{AfterLast, BranchState};
 use talon_core::{
     BranchSettings, CallReason, Channel, Command, EventKind, Hours, Interval, Language,
     NumberRange, OperatorId, Policy, ProfileId, ServiceId, TicketId, TicketStatus, TicketTexts,
@@ -1399,18 +1400,120 @@ fn a_service_stops_issuing_at_its_daily_limit_until_the_next_day() {
 }
 
 #[test]
-fn a_service_that_used_its_whole_range_is_exhausted_for_the_day() {
+fn a_refusing_service_that_used_its_whole_range_is_exhausted_for_the_day() {
     let mut short = service(A, "A");
     short.numbering = NumberRange {
         first: 98,
         last: 99,
+        after_last: AfterLast::Refuse,
     };
     let mut b = Branch::new(monday_morning(), MOSCOW, &[short], &[], &[]);
     assert_eq!(b.issue_number(A), "A98");
+    let first = TicketId(1);
+    b.ok(Command::Cancel { ticket: first });
     assert_eq!(b.issue_number(A), "A99");
     let (_, command) = b.issue_command(A);
-    assert_eq!(b.fails(command), "numbering_exhausted");
+    assert_eq!(
+        b.fails(command),
+        "numbering_exhausted",
+        "A98 has ended, but a refusing service never gives a number twice in a day"
+    );
     assert_eq!(b.state.issued_count(ServiceId(A), date(2024, 6, 10)), 2);
+    b.now = at("2024-06-10T21:00:00Z");
+    assert_eq!(b.issue_number(A), "A98", "midnight in Moscow");
+}
+
+#[test]
+fn a_wrapping_service_starts_again_skipping_numbers_still_open() {
+    let mut short = service(A, "A");
+    short.numbering = NumberRange {
+        first: 1,
+        last: 3,
+        after_last: AfterLast::Wrap,
+    };
+    let mut b = Branch::new(monday_morning(), MOSCOW, &[short], &[], &[]);
+    let numbers: Vec<String> = (0..3).map(|_| b.issue_number(A)).collect();
+    assert_eq!(numbers, ["A1", "A2", "A3"]);
+    // A1 still waits; A2 and A3 have ended.
+    for ticket in [TicketId(2), TicketId(3)] {
+        b.ok(Command::Cancel { ticket });
+    }
+    assert_eq!(b.issue_number(A), "A2", "A1 is skipped while it waits");
+    assert_eq!(b.issue_number(A), "A3");
+    let (_, command) = b.issue_command(A);
+    assert_eq!(
+        b.fails(command),
+        "numbering_exhausted",
+        "every number of the range is open"
+    );
+    b.ok(Command::Cancel {
+        ticket: TicketId(1),
+    });
+    // The failed issue consumed the id 6; the state survives a snapshot and goes on.
+    let restored = BranchState::from_snapshot(b.state.snapshot());
+    assert_eq!(
+        serde_json::to_string(&restored.snapshot()).unwrap(),
+        b.snapshot_json()
+    );
+    b.state = restored;
+    assert_eq!(
+        b.issue_number(A),
+        "A1",
+        "A1 has ended: its number is free again"
+    );
+    assert_eq!(b.state.issued_count(ServiceId(A), date(2024, 6, 10)), 6);
+    let open: Vec<String> = b
+        .state
+        .tickets()
+        .filter(|t| !t.status.is_final())
+        .map(|t| t.number.clone())
+        .collect();
+    assert_eq!(
+        open,
+        ["A2", "A3", "A1"],
+        "no two open tickets share a number"
+    );
+}
+
+#[test]
+fn a_number_returning_after_its_service_stays_in_use() {
+    let mut short = service(A, "A");
+    short.numbering = NumberRange {
+        first: 1,
+        last: 2,
+        after_last: AfterLast::Wrap,
+    };
+    let mut b = Branch::new(
+        monday_morning(),
+        MOSCOW,
+        &[short, service(B, "B")],
+        &[profile(1, &[B, A], Policy::StrictOrder)],
+        &[desk(1, 1)],
+    );
+    let first = b.issue(A);
+    b.issue(A);
+    // A1 goes to B and is to come back to A afterwards.
+    let by = b.operator_of(1);
+    assert_eq!(b.call_next(1), Some(first));
+    b.ok(Command::StartService { ticket: first, by });
+    b.ok(Command::Transfer {
+        ticket: first,
+        service: ServiceId(B),
+        position: TransferPosition::Front,
+        return_after: true,
+        by,
+    });
+    assert_eq!(b.call_next(1), Some(first));
+    b.start_and_finish(first);
+    assert_eq!(b.ticket(first).status, TicketStatus::Waiting, "back in A");
+    b.ok(Command::Cancel {
+        ticket: TicketId(2),
+    });
+    assert_eq!(
+        b.issue_number(A),
+        "A2",
+        "A1 is open again, so it is skipped"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1830,11 +1933,16 @@ fn a_service_needs_names_a_sane_range_and_positive_norms() {
     let mut blank_name = base();
     blank_name.names.insert(Language::En, " ".into());
     let mut reversed = base();
-    reversed.numbering = NumberRange { first: 10, last: 9 };
+    reversed.numbering = NumberRange {
+        first: 10,
+        last: 9,
+        after_last: AfterLast::Wrap,
+    };
     let mut too_wide = base();
     too_wide.numbering = NumberRange {
         first: 1,
         last: 100_000,
+        after_last: AfterLast::Wrap,
     };
     let mut zero_limit = base();
     zero_limit.daily_limit = Some(0);
@@ -1862,6 +1970,7 @@ fn a_service_needs_names_a_sane_range_and_positive_norms() {
     widest.numbering = NumberRange {
         first: 0,
         last: 99_999,
+        after_last: AfterLast::Wrap,
     };
     b.ok(Command::DefineService(widest));
     assert_eq!(b.issue_number(3), "C00000");

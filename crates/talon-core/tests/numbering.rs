@@ -10,6 +10,7 @@ use jiff::Timestamp;
 use jiff::civil::{Date, date};
 use jiff::tz::TimeZone;
 use std::collections::BTreeSet;
+use talon_core::AfterLast;
 use talon_core::{
     BranchSettings, Command, EventKind, Language, NumberRange, OperatorId, Policy, ServiceId,
     TicketId, TicketStatus, TimeZoneName, WorkplaceId, business_day,
@@ -67,6 +68,7 @@ fn a_number_is_the_prefix_and_the_counter_padded_to_the_width_of_the_range() {
             s.numbering = NumberRange {
                 first: *first,
                 last: *last,
+                after_last: AfterLast::Wrap,
             };
             s
         })
@@ -86,7 +88,8 @@ fn a_number_is_the_prefix_and_the_counter_padded_to_the_width_of_the_range() {
     assert_eq!(
         NumberRange {
             first: 1,
-            last: 999
+            last: 999,
+            after_last: AfterLast::Wrap,
         }
         .width(),
         3
@@ -94,7 +97,8 @@ fn a_number_is_the_prefix_and_the_counter_padded_to_the_width_of_the_range() {
     assert_eq!(
         NumberRange {
             first: 1,
-            last: 1000
+            last: 1000,
+            after_last: AfterLast::Wrap,
         }
         .width(),
         4

@@ -264,7 +264,11 @@ fn a_wrong_profile_or_sample_is_a_validation_error() {
     // The full sample is served even from a service numbered 1 to 3.
     let mut small = branch;
     let mut a = service(1, "A");
-    a.numbering = talon_core::NumberRange { first: 1, last: 3 };
+    a.numbering = talon_core::NumberRange {
+        first: 1,
+        last: 3,
+        after_last: talon_core::AfterLast::Wrap,
+    };
     small.ok(Command::DefineService(a));
     let many = vec![visitor(1, None, 1); talon_core::MAX_SAMPLE];
     let preview = preview_calls(&small.state, &good, &many, at(NOON)).unwrap();

@@ -8,6 +8,7 @@ use crate::error::ApiError;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use talon_core::AfterLast;
 use talon_core::{
     BranchId, BranchSettings, Category, CategoryId, Command, Language, NumberRange, Policy,
     ProfileId, Service, ServiceId, TimeZoneName, WorkProfile, Workplace, WorkplaceId,
@@ -119,6 +120,7 @@ pub async fn create(app: &Arc<App>) -> Result<DemoFacts, ApiError> {
             numbering: NumberRange {
                 first: 1,
                 last: 999,
+                after_last: AfterLast::Wrap,
             },
             daily_limit: None,
             hours: None,

@@ -4,6 +4,7 @@
 use jiff::Timestamp;
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use talon_core::AfterLast;
 use talon_core::{
     BranchId, BranchSettings, BranchState, Channel, Command, Language, NumberRange, Service,
     ServiceId, TicketId, TimeZoneName, execute,
@@ -48,6 +49,7 @@ fn service(id: u64) -> Service {
         numbering: NumberRange {
             first: 1,
             last: 999,
+            after_last: AfterLast::Wrap,
         },
         daily_limit: None,
         hours: None,

@@ -705,3 +705,58 @@ async fn an_administrator_configures_a_new_branch_and_a_visitor_is_served_there(
         .await
         .expect_error(404, "workplace_not_found");
 }
+
+/// A service's numbering wraps after its last number by default, skipping a number whose
+/// ticket still waits, and says so in its configuration; a service set to refuse stops at its
+/// last number for the day even when earlier tickets have ended.
+#[tokio::test]
+async fn numbering_wraps_past_open_tickets_or_refuses_when_told_to() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = Demo::spawn(dir.path()).await;
+    let admin = demo.admin().await;
+    let base = format!("/branches/{}", demo.branch());
+    let create = |prefix: &str, numbering: Value| {
+        let body = json!({"names": {"en": prefix}, "prefix": prefix, "numbering": numbering});
+        let path = format!("{base}/services");
+        let admin = admin.clone();
+        let demo = &demo;
+        async move {
+            demo.post(&path, Some(&admin), body)
+                .await
+                .expect(201)
+                .clone()
+        }
+    };
+    let wrapping = create("W", json!({"first": 1, "last": 3})).await;
+    assert_eq!(wrapping["numbering"]["after_last"], "wrap", "{wrapping}");
+    let wrapping = wrapping["id"].as_u64().unwrap();
+    let mut tokens = Vec::new();
+    for expected in ["W1", "W2", "W3"] {
+        let ticket = demo.issue(wrapping).await;
+        assert_eq!(ticket["number"], expected);
+        tokens.push(ticket["token"].as_str().unwrap().to_string());
+    }
+    // W1 still waits; W2 and W3 are given up.
+    for token in &tokens[1..] {
+        demo.delete(&format!("/tickets/{token}"), None)
+            .await
+            .expect(200);
+    }
+    assert_eq!(demo.issue(wrapping).await["number"], "W2", "W1 is skipped");
+    assert_eq!(demo.issue(wrapping).await["number"], "W3");
+    demo.issue_reply(wrapping)
+        .await
+        .expect_error(409, "numbering_exhausted");
+
+    let refusing = create("R", json!({"first": 1, "last": 1, "after_last": "refuse"})).await;
+    assert_eq!(refusing["numbering"]["after_last"], "refuse");
+    let refusing = refusing["id"].as_u64().unwrap();
+    let only = demo.issue(refusing).await;
+    assert_eq!(only["number"], "R1");
+    demo.delete(&format!("/tickets/{}", only["token"].as_str().unwrap()), None)
+        .await
+        .expect(200);
+    demo.issue_reply(refusing)
+        .await
+        .expect_error(409, "numbering_exhausted");
+}

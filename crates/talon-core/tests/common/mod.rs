@@ -5,6 +5,7 @@
 
 use jiff::Timestamp;
 use std::collections::BTreeMap;
+use talon_core::AfterLast;
 use talon_core::{
     BranchSettings, BranchState, CallReason, Category, CategoryFilter, CategoryId, Channel,
     Command, DomainError, Event, EventKind, Language, NumberRange, OperatorId, Policy,
@@ -42,6 +43,7 @@ pub fn service(id: u64, prefix: &str) -> Service {
         numbering: NumberRange {
             first: 1,
             last: 999,
+            after_last: AfterLast::Wrap,
         },
         daily_limit: None,
         hours: None,

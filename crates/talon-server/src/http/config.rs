@@ -11,6 +11,7 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use talon_core::AfterLast;
 use talon_core::{
     BranchId, BranchState, Category, CategoryId, Command, DomainError, Entity, Hours, Language,
     NumberRange, Policy, Preview, ProfileEntry, ProfileId, RatioScope, RatioStep, Rules,
@@ -43,6 +44,7 @@ pub(crate) fn default_numbering() -> NumberRange {
     NumberRange {
         first: 1,
         last: 999,
+        after_last: AfterLast::Wrap,
     }
 }
 

@@ -15,30 +15,11 @@ use axum::response::IntoResponse;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::Serialize;
-use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use talon_core::{
-    BranchId, DomainError, Entity, Event, EventKind, Language, OperatorId, TicketId, business_day,
-};
+use talon_core::{BranchId, DomainError, Entity, Language, OperatorId, business_day};
 
 const OPERATOR_JS: &str = include_str!("../../assets/operator.js");
 const OPERATOR_CSS: &str = include_str!("../../assets/operator.css");
-/// Events read from the store per query while counting an operator's day.
-const EVENTS_PAGE: u32 = 2000;
-
-/// The ticket events that count towards an operator's day; the rest need not be parsed.
-const COUNTED: &[&str] = &[
-    "ticket_called",
-    "service_started",
-    "service_finished",
-    "ticket_no_show",
-    "ticket_postponed",
-    "ticket_transferred",
-    "ticket_assigned",
-    "ticket_returned",
-    "ticket_cancelled",
-    "ticket_expired",
-];
 
 pub async fn page(headers: HeaderMap, Query(query): Query<LangQuery>) -> impl IntoResponse {
     let language = browser_language(&headers, &query);
@@ -255,259 +236,46 @@ pub struct TodayView {
     /// The branch's business day.
     day: Date,
     operator: OperatorId,
-    #[serde(flatten)]
-    counts: OperatorDay,
-}
-
-/// The tickets an operator finished, marked as no-shows and transferred away, and their mean
-/// time from start to finish, counted from the day's events.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct OperatorDay {
-    pub served: u32,
-    pub no_show: u32,
-    pub transferred: u32,
-    /// Rounded to whole seconds; `None` until a service with a start has finished.
-    pub average_service_secs: Option<u64>,
-}
-
-impl OperatorDay {
-    /// Folds `events` in order. A finish, a no-show or a transfer does not name the operator,
-    /// and a ticket's record keeps only its latest caller, so the fold follows who holds each
-    /// ticket at a workplace: the operator of its latest call, until it leaves the workplace.
-    pub fn of<'a>(operator: OperatorId, events: impl IntoIterator<Item = &'a Event>) -> Self {
-        let mut holder: HashMap<TicketId, OperatorId> = HashMap::new();
-        let mut started: HashMap<TicketId, Timestamp> = HashMap::new();
-        let mut day = OperatorDay::default();
-        let (mut service_secs, mut timed) = (0u64, 0u64);
-        for event in events {
-            let Some(ticket) = event.kind.ticket() else {
-                continue;
-            };
-            let mine = holder.get(&ticket) == Some(&operator);
-            match &event.kind {
-                EventKind::TicketCalled { operator: by, .. } => {
-                    holder.insert(ticket, *by);
-                    started.remove(&ticket);
-                    continue;
-                }
-                EventKind::ServiceStarted { .. } => {
-                    started.insert(ticket, event.at);
-                    continue;
-                }
-                EventKind::TicketIssued { .. } | EventKind::TicketRecalled { .. } => continue,
-                EventKind::ServiceFinished { .. } if mine => {
-                    day.served += 1;
-                    if let Some(from) = started.get(&ticket) {
-                        let secs = event.at.duration_since(*from).as_secs();
-                        service_secs += u64::try_from(secs).unwrap_or(0);
-                        timed += 1;
-                    }
-                }
-                EventKind::TicketNoShow { .. } if mine => day.no_show += 1,
-                EventKind::TicketTransferred { .. } | EventKind::TicketAssigned { .. } if mine => {
-                    day.transferred += 1;
-                }
-                _ => {}
-            }
-            // Every other ticket event takes the ticket away from its workplace.
-            holder.remove(&ticket);
-            started.remove(&ticket);
-        }
-        day.average_service_secs = (timed > 0).then(|| (service_secs + timed / 2) / timed);
-        day
-    }
+    served: u32,
+    no_show: u32,
+    transferred: u32,
+    /// The mean time from start to finish, in whole seconds; `None` until a service with a
+    /// start has finished.
+    average_service_secs: Option<u64>,
 }
 
 /// `GET /branches/{branch}/me/today`: the caller's counts for the branch's current business
-/// day, from the events of that day's tickets.
+/// day, kept by the branch's state as its events happen.
 pub async fn today(
     State(app): State<Arc<App>>,
     principal: Principal,
     Path(branch): Path<BranchId>,
 ) -> Result<axum::Json<TodayView>, ApiError> {
     let operator = principal.operator_id()?;
-    let handle = app.branch(branch)?;
     let now = Timestamp::now();
-    let (day, ids, first, last) = handle
+    let view = app
+        .branch(branch)?
         .read(move |state| {
             let day = business_day(now, state.settings()?.time_zone.zone());
-            let of_today: Vec<_> = state.tickets().filter(|t| t.day == day).collect();
-            // Nothing about a ticket happens before it is issued.
-            let first = of_today.iter().map(|t| t.issued_seq).min();
-            let ids: HashSet<TicketId> = of_today.iter().map(|t| t.id).collect();
-            Some((day, ids, first, state.seq()))
+            let counts = state.operator_day(operator, day);
+            Some(TodayView {
+                day,
+                operator,
+                served: counts.served,
+                no_show: counts.no_show,
+                transferred: counts.transferred,
+                average_service_secs: counts.average_service_secs(),
+            })
         })
         .await?
         .ok_or(DomainError::NotFound(Entity::Branch))?;
-    let mut events = Vec::new();
-    if let Some(first) = first {
-        let mut after = first.saturating_sub(1);
-        while after < last {
-            let page = app.store.events_after(branch, after, EVENTS_PAGE).await?;
-            let Some((seq, _, _)) = page.last() else {
-                break;
-            };
-            after = *seq;
-            for (seq, kind, body) in page {
-                if seq > last || !COUNTED.contains(&kind.as_str()) {
-                    continue;
-                }
-                let event: Event = serde_json::from_str(&body).map_err(|e| {
-                    tracing::error!(%branch, seq, error = %e, "a stored event does not parse");
-                    ApiError::internal()
-                })?;
-                if event.kind.ticket().is_some_and(|t| ids.contains(&t)) {
-                    events.push(event);
-                }
-            }
-        }
-    }
-    Ok(axum::Json(TodayView {
-        day,
-        operator,
-        counts: OperatorDay::of(operator, &events),
-    }))
+    Ok(axum::Json(view))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::http::page::checked;
-    use talon_core::{ServiceId, WorkplaceId};
-
-    fn at(secs: i64) -> Timestamp {
-        Timestamp::from_second(1_750_000_000 + secs).expect("a valid instant")
-    }
-
-    fn event(seq: u64, secs: i64, kind: EventKind) -> Event {
-        Event {
-            seq,
-            at: at(secs),
-            kind,
-        }
-    }
-
-    fn called(seq: u64, secs: i64, ticket: u64, operator: u64) -> Event {
-        event(
-            seq,
-            secs,
-            EventKind::TicketCalled {
-                ticket: TicketId(ticket),
-                number: format!("A{ticket:03}"),
-                service: ServiceId(1),
-                workplace: WorkplaceId(operator),
-                operator: OperatorId(operator),
-                reason: talon_core::CallReason::Chosen,
-                ratio: None,
-            },
-        )
-    }
-
-    fn started(seq: u64, secs: i64, ticket: u64) -> Event {
-        event(
-            seq,
-            secs,
-            EventKind::ServiceStarted {
-                ticket: TicketId(ticket),
-                workplace: WorkplaceId(0),
-            },
-        )
-    }
-
-    fn finished(seq: u64, secs: i64, ticket: u64) -> Event {
-        event(
-            seq,
-            secs,
-            EventKind::ServiceFinished {
-                ticket: TicketId(ticket),
-                workplace: WorkplaceId(0),
-            },
-        )
-    }
-
-    fn transferred(seq: u64, secs: i64, ticket: u64) -> Event {
-        event(
-            seq,
-            secs,
-            EventKind::TicketTransferred {
-                ticket: TicketId(ticket),
-                from_service: ServiceId(1),
-                to_service: ServiceId(2),
-                queued_at: at(secs),
-                front: false,
-                return_to: None,
-            },
-        )
-    }
-
-    #[test]
-    fn each_ticket_counts_for_the_operator_who_held_it() {
-        let me = OperatorId(7);
-        let events = [
-            // Served by me in 100 s and in 201 s.
-            called(1, 0, 1, 7),
-            started(2, 10, 1),
-            finished(3, 110, 1),
-            called(4, 120, 2, 7),
-            started(5, 130, 2),
-            finished(6, 331, 2),
-            // A no-show of mine, and one of someone else's.
-            called(7, 400, 3, 7),
-            event(
-                8,
-                460,
-                EventKind::TicketNoShow {
-                    ticket: TicketId(3),
-                    workplace: WorkplaceId(7),
-                },
-            ),
-            called(9, 400, 4, 8),
-            event(
-                10,
-                460,
-                EventKind::TicketNoShow {
-                    ticket: TicketId(4),
-                    workplace: WorkplaceId(8),
-                },
-            ),
-            // Transferred by me, then served by operator 8: my transfer, their service.
-            called(11, 500, 5, 7),
-            transferred(12, 520, 5),
-            called(13, 600, 5, 8),
-            started(14, 610, 5),
-            finished(15, 700, 5),
-            // Postponed by me, then transferred from the queue: not my transfer.
-            called(16, 800, 6, 7),
-            event(
-                17,
-                810,
-                EventKind::TicketPostponed {
-                    ticket: TicketId(6),
-                    until: at(1000),
-                },
-            ),
-            transferred(18, 820, 6),
-        ];
-        assert_eq!(
-            OperatorDay::of(me, &events),
-            OperatorDay {
-                served: 2,
-                no_show: 1,
-                transferred: 1,
-                average_service_secs: Some(151),
-            }
-        );
-        assert_eq!(
-            OperatorDay::of(OperatorId(8), &events),
-            OperatorDay {
-                served: 1,
-                no_show: 1,
-                transferred: 0,
-                average_service_secs: Some(90),
-            }
-        );
-        assert_eq!(OperatorDay::of(me, &[]), OperatorDay::default());
-    }
 
     #[test]
     fn every_script_text_is_translated_and_the_block_stays_data() {

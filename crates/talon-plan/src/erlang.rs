@@ -15,6 +15,13 @@ use crate::special::scaled_gamma;
 /// The most servers any query may ask about or be answered with.
 pub const MAX_SERVERS: u32 = 10_000;
 
+/// Upper bounds on query inputs, far beyond any branch, that keep every intermediate of the
+/// formulas finite: arrivals per hour, and a week for service and target times.
+const MAX_ARRIVALS_PER_HOUR: f64 = 1e6;
+const MAX_SECS: f64 = 7.0 * 86_400.0;
+/// Patience beyond about thirty years is no patience limit at all; leave it out instead.
+const MAX_PATIENCE_SECS: f64 = 1e9;
+
 const SECS_PER_HOUR: f64 = 3600.0;
 
 /// Erlang B: the share of arrivals blocked when `servers` serve an offered load of
@@ -268,7 +275,7 @@ fn erlang_a(servers: u32, queue: &Queue, patience_secs: f64, target_secs: f64) -
     let late = if p_wait > 0.0 {
         let theta_t = theta * target_secs;
         let z = y * (-theta_t).exp();
-        let ln_late = p_wait.ln() - waiting.ln_a + (x / (x + 1.0)).ln()
+        let ln_late = p_wait.ln() - waiting.ln_a + -(1.0 / x).ln_1p()
             - y * (-theta_t).exp_m1()
             - theta_t * (x + 1.0)
             + scaled_gamma(x + 1.0, z).ln_a;
@@ -363,12 +370,12 @@ pub struct ErlangAnswer {
 impl ErlangQuery {
     /// Checks every field and answers, or names the first field that is out of its domain.
     pub fn answer(&self) -> Result<ErlangAnswer, PlanError> {
-        check_non_negative("arrivals_per_hour", self.arrivals_per_hour)?;
-        check_positive("service_secs", self.service_secs)?;
-        check_non_negative("target_secs", self.target_secs)?;
-        if let Some(patience) = self.patience_secs {
-            check_positive("patience_secs", patience)?;
-        }
+        check_queue_inputs(
+            self.arrivals_per_hour,
+            self.service_secs,
+            self.target_secs,
+            self.patience_secs,
+        )?;
         if let Some(shrinkage) = self.shrinkage
             && (!shrinkage.is_finite() || !(0.0..1.0).contains(&shrinkage))
         {
@@ -421,6 +428,41 @@ impl ErlangQuery {
             p_abandon: perf.p_abandon,
             scheduled,
         })
+    }
+}
+
+/// Checks the inputs every question about a queue has, each within its bounds.
+pub(crate) fn check_queue_inputs(
+    arrivals_per_hour: f64,
+    service_secs: f64,
+    target_secs: f64,
+    patience_secs: Option<f64>,
+) -> Result<(), PlanError> {
+    check_non_negative("arrivals_per_hour", arrivals_per_hour)?;
+    check_at_most(
+        "arrivals_per_hour",
+        arrivals_per_hour,
+        MAX_ARRIVALS_PER_HOUR,
+    )?;
+    check_positive("service_secs", service_secs)?;
+    check_at_most("service_secs", service_secs, MAX_SECS)?;
+    check_non_negative("target_secs", target_secs)?;
+    check_at_most("target_secs", target_secs, MAX_SECS)?;
+    if let Some(patience) = patience_secs {
+        check_positive("patience_secs", patience)?;
+        check_at_most("patience_secs", patience, MAX_PATIENCE_SECS)?;
+    }
+    Ok(())
+}
+
+fn check_at_most(field: &'static str, value: f64, max: f64) -> Result<(), PlanError> {
+    if value <= max {
+        Ok(())
+    } else {
+        Err(PlanError::invalid(
+            field,
+            format!("must be at most {max}, not {value}"),
+        ))
     }
 }
 

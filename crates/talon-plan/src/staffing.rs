@@ -8,9 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::csv::field;
-use crate::erlang::{
-    Queue, Target, check_level, check_non_negative, check_positive, scheduled_servers,
-};
+use crate::erlang::{Queue, Target, check_level, check_queue_inputs, scheduled_servers};
 use crate::error::PlanError;
 use crate::forecast::{Interval, IntervalCount};
 
@@ -72,13 +70,16 @@ pub fn plan_staffing(
     interval: Interval,
     request: &StaffingRequest,
 ) -> Result<StaffingPlan, PlanError> {
-    check_positive("service_secs", request.service_secs)?;
-    check_non_negative("target_secs", request.target_secs)?;
+    check_queue_inputs(
+        0.0,
+        request.service_secs,
+        request.target_secs,
+        request.patience_secs,
+    )?;
     check_level("target_level", request.target_level)?;
-    check_optional_positive("patience_secs", request.patience_secs)?;
     check_optional_share("max_abandon", request.max_abandon)?;
     check_shrinkage(request.shrinkage)?;
-    check_arrivals("arrivals", arrivals)?;
+    check_arrivals("arrivals", arrivals, interval)?;
     let target = Target {
         target_secs: request.target_secs,
         level: request.target_level,
@@ -210,12 +211,11 @@ pub fn plan_booking_split(
     interval: Interval,
     request: &BookingRequest,
 ) -> Result<SplitPlan, PlanError> {
-    check_positive("service_secs", request.service_secs)?;
+    check_queue_inputs(0.0, request.service_secs, 0.0, request.patience_secs)?;
     check_target("booked_target", &request.booked_target)?;
     check_target("walk_in_target", &request.walk_in_target)?;
-    check_optional_positive("patience_secs", request.patience_secs)?;
     check_shrinkage(request.shrinkage)?;
-    check_arrivals("arrivals", arrivals)?;
+    check_arrivals("arrivals", arrivals, interval)?;
     let booked: Vec<f64> = match &request.booked {
         Booked::Share(share) => {
             if !share.is_finite() || !(0.0..=1.0).contains(share) {
@@ -325,10 +325,6 @@ fn push_record(out: &mut String, cells: &[String]) {
     out.push_str("\r\n");
 }
 
-fn check_optional_positive(field: &'static str, value: Option<f64>) -> Result<(), PlanError> {
-    value.map_or(Ok(()), |v| check_positive(field, v))
-}
-
 fn check_optional_share(field: &'static str, value: Option<f64>) -> Result<(), PlanError> {
     match value {
         Some(v) if !v.is_finite() || !(0.0..=1.0).contains(&v) => Err(PlanError::invalid(
@@ -357,20 +353,28 @@ fn check_target(field: &'static str, target: &Target) -> Result<(), PlanError> {
         } => PlanError::invalid(field, format!("{part} {reason}")),
         other => other,
     };
-    check_non_negative("target_secs", target.target_secs).map_err(inner)?;
+    check_queue_inputs(0.0, 1.0, target.target_secs, None).map_err(inner)?;
     check_level("level", target.level).map_err(inner)?;
     check_optional_share("max_abandon", target.max_abandon).map_err(inner)
 }
 
-fn check_arrivals(field: &'static str, arrivals: &[IntervalCount]) -> Result<(), PlanError> {
-    if let Some(bad) = arrivals
-        .iter()
-        .find(|a| !a.count.is_finite() || a.count < 0.0)
-    {
+/// Arrivals per interval must be counts, and at most what the queue formulas take per hour.
+fn check_arrivals(
+    field: &'static str,
+    arrivals: &[IntervalCount],
+    interval: Interval,
+) -> Result<(), PlanError> {
+    let bad_count = |a: &&IntervalCount| {
+        !a.count.is_finite()
+            || a.count < 0.0
+            || check_queue_inputs(per_hour(a.count, interval), 1.0, 0.0, None).is_err()
+    };
+    if let Some(bad) = arrivals.iter().find(bad_count) {
         return Err(PlanError::invalid(
             field,
             format!(
-                "the interval at {} has {} arrivals; counts must be finite and at least 0",
+                "the interval at {} has {} arrivals; counts must be finite, at least 0 and \
+                 at most a million an hour",
                 clock(bad.start_minute),
                 bad.count
             ),

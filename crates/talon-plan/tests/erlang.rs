@@ -530,3 +530,48 @@ fn shrinkage_rounds_up_but_not_past_a_whole_number() {
     assert!(scheduled_servers(5, 1.0).is_err());
     assert!(scheduled_servers(5, -0.1).is_err());
 }
+
+#[test]
+fn queries_at_their_bounds_stay_finite_and_quick() {
+    let started = std::time::Instant::now();
+    for patience_secs in [None, Some(1.0), Some(1e9)] {
+        for (arrivals_per_hour, service_secs) in [(1e6, 30.0), (1e6, 0.001), (0.001, 604_800.0)] {
+            let query = ErlangQuery {
+                arrivals_per_hour,
+                service_secs,
+                target_secs: 604_800.0,
+                servers: None,
+                target_level: Some(0.999),
+                patience_secs,
+                shrinkage: Some(0.5),
+            };
+            match query.answer() {
+                Ok(answer) => {
+                    for value in [answer.p_wait, answer.mean_wait_secs, answer.service_level] {
+                        assert!(value.is_finite(), "{query:?}: {answer:?}");
+                    }
+                    assert!(answer.service_level >= 0.999);
+                }
+                Err(PlanError::Unreachable { .. }) => {}
+                Err(other) => panic!("{query:?}: {other}"),
+            }
+        }
+    }
+    assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
+    let too_many = ErlangQuery {
+        arrivals_per_hour: 2e6,
+        service_secs: 1.0,
+        target_secs: 1.0,
+        servers: Some(1),
+        target_level: None,
+        patience_secs: None,
+        shrinkage: None,
+    };
+    assert!(matches!(
+        too_many.answer(),
+        Err(PlanError::InvalidField {
+            field: "arrivals_per_hour",
+            ..
+        })
+    ));
+}

@@ -175,11 +175,11 @@ impl App {
 
     /// The branch a ticket belongs to.
     pub async fn ticket_branch(&self, id: TicketId) -> Result<BranchHandle, ApiError> {
-        let (branch, _) = self
+        let stored = self
             .store
             .ticket(id)
             .await?
             .ok_or(DomainError::NotFound(talon_core::Entity::Ticket))?;
-        self.branch(branch)
+        self.branch(stored.branch)
     }
 }

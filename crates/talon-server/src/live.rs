@@ -133,7 +133,7 @@ impl Cursor {
                 }
                 self.ready.extend(
                     page.into_iter()
-                        .map(|(seq, kind, body)| (seq, frame(seq, &kind, &body))),
+                        .map(|e| (e.seq, frame(e.seq, &e.kind, &e.body))),
                 );
                 continue;
             }

@@ -8,7 +8,7 @@ use crate::app::App;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
 use std::time::Duration;
-use talon_store::{AuditEntry, StoreError};
+use talon_store::{AuditEntry, Purged, StoreError};
 
 /// How often the purge runs; it also runs at start.
 const PURGE_EVERY: Duration = Duration::from_secs(3600);
@@ -33,11 +33,12 @@ impl Default for Retention {
 
 /// Removes what is past its retention at `now` and audits it; answers (customer records, ticket
 /// links) removed.
-pub async fn purge(app: &App, now: Timestamp) -> Result<(u64, u64), StoreError> {
+pub async fn purge(app: &App, now: Timestamp) -> Result<Purged, StoreError> {
     let days = |n: u32| SignedDuration::from_hours(24 * i64::from(n));
     let customers_before = now - days(app.retention.customer_days);
     let links_before = now - days(app.retention.ticket_link_days);
-    let (customers, links) = app.store.purge(customers_before, links_before).await?;
+    let purged = app.store.purge(customers_before, links_before).await?;
+    let (customers, links) = (purged.customers, purged.ticket_links);
     if customers + links > 0 {
         app.store
             .append_audit(AuditEntry {
@@ -58,7 +59,7 @@ pub async fn purge(app: &App, now: Timestamp) -> Result<(u64, u64), StoreError> 
             .await?;
         tracing::info!(customers, links, "purged personal data past its retention");
     }
-    Ok((customers, links))
+    Ok(purged)
 }
 
 /// Runs the purge at start and then periodically.

@@ -1,17 +1,13 @@
-//! The audit log's hash chain on SQLite: appending a record (on the writer, so the previous
-//! hash is read and the record written in one transaction), reading pages, and verifying.
-//!
-//! A record's hash is SHA-256 over a canonical serialisation of its stored values: a JSON array
-//! of a version tag, the fields in column order and the previous hash. The values are taken as
-//! SQLite holds them (integer, text, null, …), so a field changed in the file, even to the same
-//! text in another type, no longer matches.
+//! The audit log's hash chain, the same in every backend. A record's hash is SHA-256 over a
+//! canonical serialisation of its stored values: a JSON array of a version tag, the fields in
+//! column order (sequence, instant as stored text, user, name, role, branch, action, target as
+//! stored JSON text, outcome) and the previous hash. A backend that can hold a value in another
+//! type than written (SQLite) serialises what it holds, so a field changed even to the same
+//! text in another type no longer matches.
 
-use crate::error::StoreError;
-use crate::records::{AuditBreak, AuditCheck, AuditEntry, AuditProblem, AuditRecord};
-use rusqlite::types::{Value, ValueRef};
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::records::AuditEntry;
+use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use talon_core::BranchId;
 
 /// The previous hash of the first record.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -19,156 +15,74 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 /// Names the serialisation, so a future change of it cannot be mistaken for tampering.
 const VERSION: &str = "talon-audit/1";
 
-/// How many records verification holds in memory at a time.
-const PAGE: i64 = 1000;
-
-const COLUMNS: &str = "seq, at, actor_user, actor_name, actor_role, branch_id, action, target, \
-                       outcome, prev_hash, hash";
-
-/// Chains `entry` after the last record and writes it. Runs inside the writer's transaction:
-/// no other append can come between reading the last hash and writing the new record.
-pub fn append(conn: &Connection, entry: AuditEntry) -> Result<AuditRecord, StoreError> {
-    let last: Option<(i64, String)> = conn
-        .prepare_cached("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")?
-        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
-    let (seq, prev_hash) = last.map_or((1, GENESIS.to_string()), |(seq, hash)| (seq + 1, hash));
-    let values = [
-        Value::Integer(seq),
-        Value::Text(entry.at.to_string()),
-        entry.user.map_or(Value::Null, |u| Value::Integer(u as i64)),
-        entry.name.clone().map_or(Value::Null, Value::Text),
-        Value::Text(entry.role.clone()),
-        entry
-            .branch
-            .map_or(Value::Null, |b| Value::Integer(b.0 as i64)),
-        Value::Text(entry.action.clone()),
-        Value::Text(serde_json::to_string(&entry.target)?),
-        Value::Integer(i64::from(entry.outcome)),
-        Value::Text(prev_hash.clone()),
-    ];
-    let hash = record_hash(values.iter().map(ValueRef::from));
-    conn.prepare_cached(&format!(
-        "INSERT INTO audit ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
-    ))?
-    .execute(params![
-        values[0], values[1], values[2], values[3], values[4], values[5], values[6], values[7],
-        values[8], values[9], hash
-    ])?;
-    Ok(AuditRecord {
-        seq: seq as u64,
-        entry,
-        prev_hash,
-        hash,
-    })
+/// A record's stored values, in column order, before its own hash.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Signed {
+    pub seq: i64,
+    pub at: String,
+    pub user: Option<i64>,
+    pub name: Option<String>,
+    pub role: String,
+    pub branch: Option<i64>,
+    pub action: String,
+    pub target: String,
+    pub outcome: i64,
+    pub prev_hash: String,
 }
 
-/// Up to `limit` records after `after`, in order, of one branch or of all.
-pub fn page(
-    conn: &Connection,
-    after: u64,
-    limit: u32,
-    branch: Option<BranchId>,
-) -> Result<Vec<AuditRecord>, StoreError> {
-    let after = after as i64;
-    let limit = i64::from(limit);
-    let rows = match branch {
-        Some(branch) => conn
-            .prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM audit WHERE branch_id = ?1 AND seq > ?2 \
-                 ORDER BY seq LIMIT ?3"
-            ))?
-            .query_map(params![branch.0 as i64, after, limit], raw_row)?
-            .collect::<Result<Vec<_>, _>>()?,
-        None => conn
-            .prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM audit WHERE seq > ?1 ORDER BY seq LIMIT ?2"
-            ))?
-            .query_map(params![after, limit], raw_row)?
-            .collect::<Result<Vec<_>, _>>()?,
-    };
-    rows.iter().map(|row| record(row)).collect()
-}
-
-/// Walks the whole chain in pages and stops at the first record that breaks it.
-pub fn verify(conn: &Connection) -> Result<AuditCheck, StoreError> {
-    let exists: Option<String> = conn
-        .query_row(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'audit'",
-            [],
-            |r| r.get(0),
-        )
-        .optional()?;
-    if exists.is_none() {
-        return Err(StoreError::Corrupt(
-            "the database has no audit table (an older database needs `talon migrate`)".into(),
-        ));
+impl Signed {
+    /// The values of `entry` as the record after `prev_hash` stores them.
+    pub fn of(
+        seq: i64,
+        entry: &AuditEntry,
+        prev_hash: String,
+    ) -> Result<Signed, serde_json::Error> {
+        Ok(Signed {
+            seq,
+            // The signed text of the instant, to the microsecond like every stored instant.
+            at: crate::time::stored(entry.at),
+            user: entry.user.map(|u| u as i64),
+            name: entry.name.clone(),
+            role: entry.role.clone(),
+            branch: entry.branch.map(|b| b.0 as i64),
+            action: entry.action.clone(),
+            target: serde_json::to_string(&entry.target)?,
+            outcome: i64::from(entry.outcome),
+            prev_hash,
+        })
     }
-    // One read transaction: the walk sees one state of the log however long it takes.
-    let tx = conn.unchecked_transaction()?;
-    let mut statement = tx.prepare(&format!(
-        "SELECT {COLUMNS} FROM audit WHERE seq > ?1 ORDER BY seq LIMIT ?2"
-    ))?;
-    let mut expected: i64 = 1;
-    let mut head = GENESIS.to_string();
-    loop {
-        let rows = statement
-            .query_map(params![expected - 1, PAGE], raw_row)?
-            .collect::<Result<Vec<_>, _>>()?;
-        if rows.is_empty() {
-            break;
-        }
-        for row in &rows {
-            let broken = |problem| {
-                Ok(AuditCheck {
-                    verified: (expected - 1) as u64,
-                    head: head.clone(),
-                    broken: Some(AuditBreak {
-                        seq: expected as u64,
-                        problem,
-                    }),
-                })
-            };
-            if row[0] != Value::Integer(expected) {
-                return broken(AuditProblem::Missing);
-            }
-            if row[9] != Value::Text(head.clone()) {
-                return broken(AuditProblem::Unchained);
-            }
-            let hash = record_hash(row[..10].iter().map(ValueRef::from));
-            if row[10] != Value::Text(hash.clone()) {
-                return broken(AuditProblem::Altered);
-            }
-            head = hash;
-            expected += 1;
-        }
+
+    /// The canonical values, as [`hash_of`] takes them.
+    pub fn canonical(&self) -> Vec<Value> {
+        vec![
+            json!(self.seq),
+            json!(self.at),
+            json!(self.user),
+            json!(self.name),
+            json!(self.role),
+            json!(self.branch),
+            json!(self.action),
+            json!(self.target),
+            json!(self.outcome),
+            json!(self.prev_hash),
+        ]
     }
-    Ok(AuditCheck {
-        verified: (expected - 1) as u64,
-        head,
-        broken: None,
-    })
+
+    pub fn hash(&self) -> String {
+        hash_of(self.canonical())
+    }
 }
 
-/// The hash of a record from its stored values (all columns but the hash, in order).
-fn record_hash<'a>(values: impl Iterator<Item = ValueRef<'a>>) -> String {
-    let mut canonical = vec![serde_json::Value::from(VERSION)];
-    canonical.extend(values.map(|value| match value {
-        ValueRef::Null => serde_json::Value::Null,
-        ValueRef::Integer(i) => serde_json::Value::from(i),
-        ValueRef::Real(f) => serde_json::json!({ "real": f.to_bits() }),
-        ValueRef::Text(t) => match std::str::from_utf8(t) {
-            Ok(t) => serde_json::Value::from(t),
-            Err(_) => serde_json::json!({ "bytes": hex(t) }),
-        },
-        ValueRef::Blob(b) => serde_json::json!({ "blob": hex(b) }),
-    }));
+/// The hash of a record from its canonical values (all columns but the hash, in order).
+pub(crate) fn hash_of(values: Vec<Value>) -> String {
+    let mut canonical = vec![Value::from(VERSION)];
+    canonical.extend(values);
     hex(&Sha256::digest(
-        serde_json::Value::Array(canonical).to_string().as_bytes(),
+        Value::Array(canonical).to_string().as_bytes(),
     ))
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
     bytes
         .iter()
@@ -176,46 +90,4 @@ fn hex(bytes: &[u8]) -> String {
             let _ = write!(s, "{b:02x}");
             s
         })
-}
-
-/// A row's values as SQLite holds them, whatever their types now are.
-fn raw_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Vec<Value>> {
-    (0..11).map(|i| r.get::<_, Value>(i)).collect()
-}
-
-fn record(row: &[Value]) -> Result<AuditRecord, StoreError> {
-    let corrupt = |what: &str| StoreError::Corrupt(format!("audit record: {what}"));
-    let int = |v: &Value| match v {
-        Value::Integer(i) => Ok(Some(*i)),
-        Value::Null => Ok(None),
-        _ => Err(corrupt("a number is not a number")),
-    };
-    let text = |v: &Value| match v {
-        Value::Text(t) => Ok(Some(t.clone())),
-        Value::Null => Ok(None),
-        _ => Err(corrupt("a text is not text")),
-    };
-    let required = |v: Option<String>| v.ok_or_else(|| corrupt("a required text is null"));
-    let seq = int(&row[0])?.ok_or_else(|| corrupt("no sequence number"))?;
-    let at = required(text(&row[1])?)?
-        .parse()
-        .map_err(|_| corrupt("the instant"))?;
-    let outcome = int(&row[8])?
-        .and_then(|o| u16::try_from(o).ok())
-        .ok_or_else(|| corrupt("the outcome"))?;
-    Ok(AuditRecord {
-        seq: seq as u64,
-        entry: AuditEntry {
-            at,
-            user: int(&row[2])?.map(|u| u as u64),
-            name: text(&row[3])?,
-            role: required(text(&row[4])?)?,
-            branch: int(&row[5])?.map(|b| BranchId(b as u64)),
-            action: required(text(&row[6])?)?,
-            target: serde_json::from_str(&required(text(&row[7])?)?)?,
-            outcome,
-        },
-        prev_hash: required(text(&row[9])?)?,
-        hash: required(text(&row[10])?)?,
-    })
 }

@@ -17,6 +17,11 @@ pub enum StoreError {
     Corrupt(String),
     #[error("the store is closed")]
     Closed,
+    /// The database was written by a newer Talon: its schema is ahead of what this one knows.
+    #[error(
+        "the database has schema version {found}, newer than this Talon knows ({known}); run the newer Talon or restore a backup"
+    )]
+    NewerSchema { found: u64, known: u64 },
 }
 
 impl From<rusqlite::Error> for StoreError {

@@ -1,5 +1,7 @@
 //! Talon's persistence. One interface, [`Store`], over the backends: SQLite today (WAL, one
-//! file, group commit), PostgreSQL as a second variant later.
+//! file, group commit; every query in `sqlite/`), PostgreSQL as a second variant. The records
+//! it takes and returns are named types (`records.rs`), the audit chain's hashing is the same in
+//! every backend (`audit.rs`), and every instant is stored one way (`time.rs`).
 //!
 //! What is stored: the append-only event log of every branch with its per-branch sequence, the
 //! projections derived from it in the same transaction (branch configuration, tickets, state
@@ -7,23 +9,22 @@
 //! (append-only, hash-chained).
 
 mod audit;
-mod devices;
 mod error;
 mod records;
-mod retention;
-mod sessions;
 mod sqlite;
+mod time;
 
 pub use audit::GENESIS as AUDIT_GENESIS;
-pub use devices::{Device, NewPairing, Pairing};
 pub use error::StoreError;
 pub use records::{
-    AuditBreak, AuditCheck, AuditEntry, AuditProblem, AuditRecord, BranchCommit, Customer, NewUser,
-    StoredEvent, TokenKind, TokenRecord, User,
+    AuditBreak, AuditCheck, AuditEntry, AuditProblem, AuditRecord, BranchCommit, Customer, Device,
+    LoggedEvent, NewPairing, NewUser, Pairing, Purged, RecordTimes, StoredEvent, StoredTicket,
+    TokenKind, TokenRecord, User,
 };
 pub use sqlite::{Durability, SqliteStore};
+pub use time::to_microsecond;
 
-use talon_core::{BranchId, BranchState, Ticket, TicketId};
+use talon_core::{BranchId, BranchState, TicketId};
 
 /// The store, whichever backend holds it. Cheap to clone.
 #[derive(Clone)]
@@ -68,13 +69,13 @@ impl Store {
         dispatch!(self, s => s.load_branch(branch).await)
     }
 
-    /// Up to `limit` events of a branch after `after_seq`, in order: (seq, type, JSON).
+    /// Up to `limit` events of a branch after `after_seq`, in order.
     pub async fn events_after(
         &self,
         branch: BranchId,
         after_seq: u64,
         limit: u32,
-    ) -> Result<Vec<(u64, String, String)>, StoreError> {
+    ) -> Result<Vec<LoggedEvent>, StoreError> {
         dispatch!(self, s => s.events_after(branch, after_seq, limit).await)
     }
 
@@ -82,11 +83,12 @@ impl Store {
     pub async fn ticket_by_token_hash(
         &self,
         token_hash: &str,
-    ) -> Result<Option<(BranchId, Ticket)>, StoreError> {
+    ) -> Result<Option<StoredTicket>, StoreError> {
         dispatch!(self, s => s.ticket_by_token_hash(token_hash.to_string()).await)
     }
 
-    pub async fn ticket(&self, id: TicketId) -> Result<Option<(BranchId, Ticket)>, StoreError> {
+    /// A ticket by its id, as last committed.
+    pub async fn ticket(&self, id: TicketId) -> Result<Option<StoredTicket>, StoreError> {
         dispatch!(self, s => s.ticket(id).await)
     }
 
@@ -188,7 +190,7 @@ impl Store {
         &self,
         customers_before: jiff::Timestamp,
         links_before: jiff::Timestamp,
-    ) -> Result<(u64, u64), StoreError> {
+    ) -> Result<Purged, StoreError> {
         dispatch!(self, s => s.purge(customers_before, links_before).await)
     }
 
@@ -197,7 +199,7 @@ impl Store {
         &self,
         branch: BranchId,
         identifier_hash: &str,
-    ) -> Result<Option<(jiff::Timestamp, jiff::Timestamp)>, StoreError> {
+    ) -> Result<Option<RecordTimes>, StoreError> {
         dispatch!(self, s => s.customer_times(branch, identifier_hash.to_string()).await)
     }
 

@@ -2,7 +2,7 @@
 
 use jiff::Timestamp;
 use std::sync::Arc;
-use talon_core::{BranchId, CategoryId, ProfileId, Ticket};
+use talon_core::{BranchId, CategoryId, ProfileId, Ticket, WorkplaceId};
 
 /// An event serialised once by the branch and shared by the store and the live stream.
 #[derive(Debug, Clone)]
@@ -171,4 +171,64 @@ impl std::fmt::Display for AuditProblem {
             AuditProblem::Altered => "the record's fields do not match its hash (changed)",
         })
     }
+}
+
+/// A pairing code about to be handed out, by its hash.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewPairing {
+    pub code_hash: String,
+    pub pairing: Pairing,
+    pub expires_at: Timestamp,
+}
+
+/// What a pairing code makes of the device that enters it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pairing {
+    pub branch: BranchId,
+    /// kiosk or display.
+    pub role: String,
+    pub name: String,
+    /// A kiosk's receipt printer, as JSON the server understands.
+    pub printer: Option<String>,
+    /// A counter display's workplace.
+    pub workplace: Option<WorkplaceId>,
+}
+
+/// A paired device as administrators see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Device {
+    pub id: u64,
+    pub role: String,
+    pub name: Option<String>,
+    pub created_at: Timestamp,
+    pub printer: Option<String>,
+}
+
+/// An event as the log holds it: its number, its type and its JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoggedEvent {
+    pub seq: u64,
+    pub kind: String,
+    pub body: String,
+}
+
+/// A ticket as the `tickets` projection holds it, with its branch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredTicket {
+    pub branch: BranchId,
+    pub ticket: Ticket,
+}
+
+/// What a retention purge removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Purged {
+    pub customers: u64,
+    pub ticket_links: u64,
+}
+
+/// When a record was created and last changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordTimes {
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
 }

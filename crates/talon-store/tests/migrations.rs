@@ -62,3 +62,93 @@ async fn a_branch_bound_administrator_becomes_its_manager() {
     let session = store.token("session-root", now).await.expect("read");
     assert_eq!(session.expect("kept").role, "admin");
 }
+
+/// Instants written by earlier versions in as many digits as they had (and the pairings' expiry
+/// as Unix seconds) are rewritten in the one stored form, and read back as the same instants.
+#[tokio::test]
+async fn instants_of_earlier_versions_take_the_one_stored_form() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("talon.db");
+    let store = Store::open_sqlite(&path, Durability::Full)
+        .await
+        .expect("open");
+    drop(store);
+    let conn = rusqlite::Connection::open(&path).expect("the file");
+    conn.execute_batch(
+        "INSERT INTO users (id, username, password_hash, role, created_at) \
+             VALUES (1, 'a', 'x', 'operator', '2026-11-27T10:00:00Z'), \
+                    (2, 'b', 'x', 'operator', '2026-11-27T10:00:00.5Z'), \
+                    (3, 'c', 'x', 'operator', '2026-11-27T10:00:00.123456789Z'); \
+         INSERT INTO tokens (token_hash, kind, role, user_id, created_at, expires_at) \
+             VALUES ('t', 'session', 'operator', 1, '2026-11-27T10:00:00.25Z', \
+                     '2099-01-01T00:00:00.000000001Z'); \
+         INSERT INTO pairings (code_hash, branch_id, role, name, created_at, expires_at) \
+             VALUES ('p', 1, 'kiosk', 'K', '2026-11-27T10:00:00Z', 4102444800); \
+         PRAGMA user_version = 7;",
+    )
+    .expect("rows as version 7 wrote them");
+    drop(conn);
+    let store = Store::open_sqlite(&path, Durability::Full)
+        .await
+        .expect("migrate");
+    let conn = rusqlite::Connection::open(&path).expect("the file");
+    let created: Vec<String> = conn
+        .prepare("SELECT created_at FROM users ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        created,
+        [
+            "2026-11-27T10:00:00.000000Z",
+            "2026-11-27T10:00:00.500000Z",
+            "2026-11-27T10:00:00.123456Z"
+        ]
+    );
+    let expiry: String = conn
+        .query_row("SELECT expires_at FROM pairings", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(expiry, "2100-01-01T00:00:00.000000Z");
+    let token = store
+        .token("t", jiff::Timestamp::now())
+        .await
+        .expect("read")
+        .expect("alive");
+    assert_eq!(
+        token.expires_at,
+        Some("2099-01-01T00:00:00Z".parse().unwrap())
+    );
+}
+
+/// A database written by a newer Talon is refused, and left as it is.
+#[tokio::test]
+async fn a_newer_schema_is_refused_and_left_alone() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("talon.db");
+    drop(
+        Store::open_sqlite(&path, Durability::Full)
+            .await
+            .expect("open"),
+    );
+    let conn = rusqlite::Connection::open(&path).expect("the file");
+    conn.pragma_update(None, "user_version", 999).unwrap();
+    drop(conn);
+    let refused = Store::open_sqlite(&path, Durability::Full)
+        .await
+        .err()
+        .expect("refused");
+    assert!(
+        matches!(
+            refused,
+            talon_store::StoreError::NewerSchema { found: 999, .. }
+        ),
+        "{refused}"
+    );
+    let version: i64 = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 999);
+}

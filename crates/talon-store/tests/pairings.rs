@@ -1,9 +1,12 @@
-//! Pairing codes in a real SQLite file: a code turns into one device token, once, and only
-//! before it expires; a device is revoked only within its own branch.
+//! Pairing codes in every backend: a code turns into one device token, once, and only before it
+//! expires; a device is revoked only within its own branch.
 
+mod common;
+
+use common::backends;
 use jiff::{SignedDuration, Timestamp};
 use talon_core::{BranchId, WorkplaceId};
-use talon_store::{Durability, NewPairing, Pairing, Store, TokenKind, TokenRecord};
+use talon_store::{NewPairing, Pairing, Store, TokenKind, TokenRecord};
 
 fn pairing(branch: u64) -> Pairing {
     Pairing {
@@ -30,10 +33,12 @@ fn device_token(hash: &str) -> TokenRecord {
 
 #[tokio::test]
 async fn a_code_pairs_one_device_before_it_expires() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store = Store::open_sqlite(&dir.path().join("talon.db"), Durability::Full)
-        .await
-        .expect("open");
+    for t in backends().await {
+        pairing_story(&t.store).await;
+    }
+}
+
+async fn pairing_story(store: &Store) {
     let now = Timestamp::now();
     for (hash, expires_at) in [
         ("fresh", now + SignedDuration::from_mins(10)),

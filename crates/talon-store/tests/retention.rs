@@ -1,10 +1,12 @@
-//! The retention purge against a real SQLite file, with the clock moved: a customer record goes
-//! once it has not been updated for its retention, and not a moment before; updating it keeps
-//! it.
+//! The retention purge in every backend, with the clock moved: a customer record goes once it
+//! has not been updated for its retention, and not a moment before; updating it keeps it.
 
+mod common;
+
+use common::{backends, create_branch};
 use jiff::{SignedDuration, Timestamp};
 use talon_core::BranchId;
-use talon_store::{Customer, Durability, Store};
+use talon_store::{Customer, Purged, Store};
 
 fn record(hash: &str) -> Customer {
     Customer {
@@ -18,19 +20,14 @@ fn record(hash: &str) -> Customer {
 
 #[tokio::test]
 async fn customer_records_go_when_their_retention_has_passed() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("talon.db");
-    let store = Store::open_sqlite(&path, Durability::Full)
-        .await
-        .expect("open");
+    for t in backends().await {
+        retention(&t.store).await;
+    }
+}
+
+async fn retention(store: &Store) {
     // Records belong to a branch; the branch's own life does not matter here.
-    rusqlite::Connection::open(&path)
-        .expect("the file")
-        .execute(
-            "INSERT INTO branches (id, last_seq, config, updated_at) VALUES (1, 0, '{}', '')",
-            [],
-        )
-        .expect("a branch");
+    create_branch(store, 1).await;
     store.save_customer(record("old")).await.expect("save");
     let saved = Timestamp::now();
     let retention = SignedDuration::from_hours(24 * 365);
@@ -46,7 +43,7 @@ async fn customer_records_go_when_their_retention_has_passed() {
 
     // A day short of its retention: kept.
     let early = saved + retention - SignedDuration::from_hours(24);
-    assert_eq!(purge_at(early).await, (0, 0));
+    assert_eq!(purge_at(early).await, Purged::default());
     assert!(
         store
             .customer(BranchId(1), "old")
@@ -58,12 +55,15 @@ async fn customer_records_go_when_their_retention_has_passed() {
     // Another record is saved later; the clock moves a day past the first one's retention.
     store.save_customer(record("new")).await.expect("save");
     let late = saved + retention + SignedDuration::from_hours(24);
-    let (customers, _) = purge_at(late).await;
-    assert_eq!(customers, 2, "both were saved more than a year before");
+    let purged = purge_at(late).await;
+    assert_eq!(
+        purged.customers, 2,
+        "both were saved more than a year before"
+    );
 
     // Updated records count from their update.
     store.save_customer(record("kept")).await.expect("save");
-    assert_eq!(purge_at(Timestamp::now()).await, (0, 0));
+    assert_eq!(purge_at(Timestamp::now()).await, Purged::default());
     assert!(
         store
             .customer(BranchId(1), "kept")

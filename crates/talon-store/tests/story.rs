@@ -1,5 +1,10 @@
-//! One story through every store operation against a real SQLite file: ids, the event log with
-//! its projections and optimistic sequence check, snapshots, tickets, users and tokens.
+//! One story through every store operation, in every backend: ids, the event log with its
+//! projections and optimistic sequence check, snapshots, tickets, users and tokens, and what is
+//! still there after the store is opened again.
+
+mod common;
+
+use common::{TestStore, backends};
 
 use jiff::Timestamp;
 use std::collections::BTreeMap;
@@ -9,9 +14,7 @@ use talon_core::{
     BranchId, BranchSettings, BranchState, Channel, Command, Language, NumberRange, Service,
     ServiceId, TicketId, TimeZoneName, execute,
 };
-use talon_store::{
-    BranchCommit, Durability, NewUser, Store, StoreError, StoredEvent, TokenKind, TokenRecord,
-};
+use talon_store::{BranchCommit, NewUser, Store, StoreError, StoredEvent, TokenKind, TokenRecord};
 
 fn commit_of(
     branch: BranchId,
@@ -62,11 +65,13 @@ fn service(id: u64) -> Service {
 
 #[tokio::test]
 async fn a_branch_is_written_and_read_back() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("talon.db");
-    let store = Store::open_sqlite(&path, Durability::Full)
-        .await
-        .expect("open");
+    for mut t in backends().await {
+        story(&mut t).await;
+    }
+}
+
+async fn story(t: &mut TestStore) {
+    let store = t.store.clone();
 
     let first = store.reserve_ids(10).await.expect("ids");
     let second = store.reserve_ids(10).await.expect("ids");
@@ -128,21 +133,27 @@ async fn a_branch_is_written_and_read_back() {
 
     let after_one = store.events_after(branch, 1, 100).await.expect("events");
     assert_eq!(
-        after_one.iter().map(|e| e.0).collect::<Vec<_>>(),
+        after_one.iter().map(|e| e.seq).collect::<Vec<_>>(),
         vec![2, 3]
     );
-    assert_eq!(after_one[1].1, "ticket_issued");
+    assert_eq!(after_one[1].kind, "ticket_issued");
+    let third: talon_core::Event = serde_json::from_str(&after_one[1].body).expect("JSON");
+    assert_eq!(third, events[2], "the body is the event as committed");
     assert_eq!(
         store.events_after(branch, 1, 1).await.expect("page").len(),
         1
     );
 
-    let (found_branch, ticket) = store
+    let found = store
         .ticket_by_token_hash("hash-of-token")
         .await
         .expect("lookup")
         .expect("found");
-    assert_eq!((found_branch, ticket.number.as_str()), (branch, "A001"));
+    assert_eq!(
+        (found.branch, found.ticket.number.as_str()),
+        (branch, "A001")
+    );
+    assert_eq!(Some(&found.ticket), state.ticket(TicketId(first + 2)));
     assert!(
         store
             .ticket_by_token_hash("other")
@@ -155,7 +166,7 @@ async fn a_branch_is_written_and_read_back() {
             .ticket(TicketId(first + 2))
             .await
             .expect("lookup")
-            .map(|t| t.0),
+            .map(|t| t.branch),
         Some(branch)
     );
 
@@ -246,9 +257,8 @@ async fn a_branch_is_written_and_read_back() {
 
     // Everything is still there after the store is opened again.
     drop(store);
-    let store = Store::open_sqlite(&path, Durability::Full)
-        .await
-        .expect("reopen");
+    t.reopen().await;
+    let store = t.store.clone();
     let again = store
         .load_branch(branch)
         .await
@@ -259,11 +269,13 @@ async fn a_branch_is_written_and_read_back() {
 }
 
 #[tokio::test]
-async fn a_failing_write_in_a_group_commit_leaves_the_others_intact() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store = Store::open_sqlite(&dir.path().join("talon.db"), Durability::Full)
-        .await
-        .expect("open");
+async fn a_failing_write_among_concurrent_ones_leaves_the_others_intact() {
+    for t in backends().await {
+        concurrent_writes(&t.store).await;
+    }
+}
+
+async fn concurrent_writes(store: &Store) {
     let users = (0..50).map(|i| {
         let store = store.clone();
         // Every tenth name repeats an earlier one and must fail alone.
@@ -292,4 +304,142 @@ async fn a_failing_write_in_a_group_commit_leaves_the_others_intact() {
     }
     assert_eq!(failed, 5);
     assert_eq!(store.users().await.expect("users").len(), 45);
+}
+
+/// Staff and customers: assigned profiles, disabling a user (which ends their sessions and
+/// answers them), and a customer record saved, updated, read with its times and erased.
+#[tokio::test]
+async fn staff_and_customer_records_change_and_read_back() {
+    for t in backends().await {
+        staff_and_customers(&t.store).await;
+    }
+}
+
+async fn staff_and_customers(store: &Store) {
+    let now = Timestamp::now();
+    common::create_branch(store, 1).await;
+    let user = store
+        .create_user(NewUser {
+            profiles: Some(vec![talon_core::ProfileId(5)]),
+            username: "boris".into(),
+            password_hash: "h".into(),
+            role: "operator".into(),
+            branch: Some(BranchId(1)),
+        })
+        .await
+        .expect("user");
+    assert_eq!(store.user(user.id).await.expect("read"), Some(user.clone()));
+    assert!(store.user(user.id + 1000).await.expect("read").is_none());
+    assert!(
+        store
+            .set_user_profiles(user.id, None)
+            .await
+            .expect("profiles")
+    );
+    assert!(
+        !store
+            .set_user_profiles(user.id + 1000, None)
+            .await
+            .expect("profiles"),
+        "no such user"
+    );
+    assert_eq!(
+        store.user(user.id).await.expect("read").unwrap().profiles,
+        None
+    );
+    for hash in ["s1", "s2"] {
+        store
+            .insert_token(TokenRecord {
+                printer: None,
+                token_hash: hash.into(),
+                kind: TokenKind::Session,
+                role: "operator".into(),
+                user_id: Some(user.id),
+                branch: Some(BranchId(1)),
+                name: None,
+                expires_at: None,
+            })
+            .await
+            .expect("session");
+    }
+    let mut ended = store
+        .set_user_disabled(user.id, true)
+        .await
+        .expect("disable")
+        .expect("the user exists");
+    ended.sort();
+    assert_eq!(ended, ["s1", "s2"], "disabling ends every session");
+    assert!(store.token("s1", now).await.expect("read").is_none());
+    assert!(store.user(user.id).await.expect("read").unwrap().disabled);
+    assert_eq!(
+        store
+            .set_user_disabled(user.id, false)
+            .await
+            .expect("enable"),
+        Some(Vec::new())
+    );
+    assert_eq!(
+        store
+            .set_user_disabled(user.id + 1000, true)
+            .await
+            .expect("disable"),
+        None
+    );
+
+    let record = talon_store::Customer {
+        branch: BranchId(1),
+        identifier_hash: "hmac".into(),
+        kind: "card".into(),
+        last4: Some("4242".into()),
+        category: Some(talon_core::CategoryId(15)),
+    };
+    store.save_customer(record.clone()).await.expect("save");
+    let first = store
+        .customer_times(BranchId(1), "hmac")
+        .await
+        .expect("times")
+        .expect("kept");
+    let updated = talon_store::Customer {
+        category: None,
+        ..record.clone()
+    };
+    store.save_customer(updated.clone()).await.expect("update");
+    assert_eq!(
+        store.customer(BranchId(1), "hmac").await.expect("read"),
+        Some(updated)
+    );
+    let second = store
+        .customer_times(BranchId(1), "hmac")
+        .await
+        .expect("times")
+        .expect("kept");
+    assert_eq!(second.created_at, first.created_at, "created once");
+    assert!(second.updated_at >= first.updated_at);
+    assert!(
+        store
+            .customer(BranchId(2), "hmac")
+            .await
+            .expect("read")
+            .is_none(),
+        "a record belongs to its branch"
+    );
+    assert!(
+        store
+            .delete_customer(BranchId(1), "hmac")
+            .await
+            .expect("erase")
+    );
+    assert!(
+        !store
+            .delete_customer(BranchId(1), "hmac")
+            .await
+            .expect("erase")
+    );
+    assert!(
+        store
+            .customer_times(BranchId(1), "hmac")
+            .await
+            .expect("times")
+            .is_none()
+    );
 }

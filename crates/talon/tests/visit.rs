@@ -753,9 +753,12 @@ async fn numbering_wraps_past_open_tickets_or_refuses_when_told_to() {
     let refusing = refusing["id"].as_u64().unwrap();
     let only = demo.issue(refusing).await;
     assert_eq!(only["number"], "R1");
-    demo.delete(&format!("/tickets/{}", only["token"].as_str().unwrap()), None)
-        .await
-        .expect(200);
+    demo.delete(
+        &format!("/tickets/{}", only["token"].as_str().unwrap()),
+        None,
+    )
+    .await
+    .expect(200);
     demo.issue_reply(refusing)
         .await
         .expect_error(409, "numbering_exhausted");

@@ -133,7 +133,7 @@ pub async fn export(
         .customer(branch, &hash)
         .await?
         .ok_or_else(not_found)?;
-    let (created_at, updated_at) = app
+    let times = app
         .store
         .customer_times(branch, &hash)
         .await?
@@ -142,7 +142,7 @@ pub async fn export(
         kind: record.kind,
         last4: record.last4,
         category: record.category,
-        created_at,
-        updated_at,
+        created_at: times.created_at,
+        updated_at: times.updated_at,
     }))
 }

@@ -28,6 +28,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use talon_core::{Language, Ticket, TicketStatus, TicketView};
+use talon_store::StoredTicket;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio::time::Instant;
 
@@ -78,7 +79,10 @@ struct Found {
 
 /// The ticket behind `token` as it is now; not found for a malformed or unknown token.
 async fn find(app: &App, token: &str) -> Result<(BranchHandle, Ticket), ApiError> {
-    let (branch, stored) = by_token(app, token).await?;
+    let StoredTicket {
+        branch,
+        ticket: stored,
+    } = by_token(app, token).await?;
     Ok((app.branch(branch)?, stored))
 }
 

@@ -19,6 +19,7 @@ use talon_core::{
     EventKind, Language, OperatorId, ServiceId, Ticket, TicketId, TicketStatus, TicketView,
     TransferPosition, WorkplaceId,
 };
+use talon_store::StoredTicket;
 
 /// A ticket as staff and the issuing device see it.
 #[derive(Debug, Serialize)]
@@ -194,7 +195,7 @@ pub async fn list(
 }
 
 /// Finds a ticket by its visitor token; a malformed token is simply not found.
-pub async fn by_token(app: &App, token: &str) -> Result<(BranchId, Ticket), ApiError> {
+pub async fn by_token(app: &App, token: &str) -> Result<StoredTicket, ApiError> {
     let well_formed = token.len() == 32 && token.bytes().all(|b| b.is_ascii_hexdigit());
     let found = if well_formed {
         app.store.ticket_by_token_hash(&sha256_hex(token)).await?
@@ -218,7 +219,10 @@ pub async fn public_view(
     Path(token): Path<String>,
 ) -> Result<axum::Json<TicketView>, ApiError> {
     public_request(&app, peer)?;
-    let (branch, stored) = by_token(&app, &token).await?;
+    let StoredTicket {
+        branch,
+        ticket: stored,
+    } = by_token(&app, &token).await?;
     let now = Timestamp::now();
     let view = app
         .branch(branch)?
@@ -237,7 +241,10 @@ pub async fn cancel(
     Path(token): Path<String>,
 ) -> Result<axum::Json<TicketView>, ApiError> {
     public_request(&app, peer)?;
-    let (branch, stored) = by_token(&app, &token).await?;
+    let StoredTicket {
+        branch,
+        ticket: stored,
+    } = by_token(&app, &token).await?;
     let view = app
         .branch(branch)?
         .execute(

@@ -1,52 +1,19 @@
-//! Kiosks and displays: pairing codes that turn into device tokens, the devices of a branch,
-//! and revoking one.
+//! Kiosks and displays on SQLite: pairing codes that turn into device tokens, the devices of a
+//! branch, and revoking one.
 
+use super::SqliteStore;
 use crate::error::StoreError;
-use crate::records::{TokenKind, TokenRecord};
-use crate::sqlite::SqliteStore;
+use crate::records::{Device, NewPairing, Pairing, TokenKind, TokenRecord};
+use crate::time::{parse, stored};
 use jiff::Timestamp;
 use rusqlite::{OptionalExtension, params};
 use talon_core::{BranchId, WorkplaceId};
-
-/// A pairing code about to be handed out, by its hash.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewPairing {
-    pub code_hash: String,
-    pub pairing: Pairing,
-    pub expires_at: Timestamp,
-}
-
-/// What a pairing code makes of the device that enters it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Pairing {
-    pub branch: BranchId,
-    /// kiosk or display.
-    pub role: String,
-    pub name: String,
-    /// A kiosk's receipt printer, as JSON the server understands.
-    pub printer: Option<String>,
-    /// A counter display's workplace.
-    pub workplace: Option<WorkplaceId>,
-}
-
-/// A paired device as administrators see it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Device {
-    pub id: u64,
-    pub role: String,
-    pub name: Option<String>,
-    pub created_at: Timestamp,
-    pub printer: Option<String>,
-}
 
 impl SqliteStore {
     pub async fn insert_pairing(&self, new: NewPairing) -> Result<(), StoreError> {
         self.write(move |conn| {
             let now = Timestamp::now();
-            conn.execute(
-                "DELETE FROM pairings WHERE expires_at <= ?1",
-                [now.as_second()],
-            )?;
+            conn.execute("DELETE FROM pairings WHERE expires_at <= ?1", [stored(now)])?;
             let p = new.pairing;
             conn.execute(
                 "INSERT INTO pairings (code_hash, branch_id, role, name, printer, workplace_id, \
@@ -58,8 +25,8 @@ impl SqliteStore {
                     p.name,
                     p.printer,
                     p.workplace.map(|w| w.0 as i64),
-                    now.to_string(),
-                    new.expires_at.as_second(),
+                    stored(now),
+                    stored(new.expires_at),
                 ],
             )?;
             Ok(())
@@ -78,7 +45,7 @@ impl SqliteStore {
                 .query_row(
                     "SELECT branch_id, role, name, printer, workplace_id FROM pairings \
                      WHERE code_hash = ?1 AND expires_at > ?2",
-                    params![code_hash, now.as_second()],
+                    params![code_hash, stored(now)],
                     |r| {
                         Ok(Pairing {
                             branch: BranchId(r.get::<_, i64>(0)? as u64),
@@ -103,7 +70,7 @@ impl SqliteStore {
                     pairing.role,
                     pairing.branch.0 as i64,
                     pairing.name,
-                    now.to_string(),
+                    stored(now),
                     pairing.printer,
                 ],
             )?;
@@ -135,9 +102,7 @@ impl SqliteStore {
                     id: id as u64,
                     role,
                     name,
-                    created_at: created_at
-                        .parse()
-                        .map_err(|e| StoreError::Database(format!("a device's time: {e}")))?,
+                    created_at: parse(&created_at, "a device's time")?,
                     printer,
                 });
             }

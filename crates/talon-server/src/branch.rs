@@ -4,7 +4,11 @@
 //! to live subscribers.
 //!
 //! While a batch is being committed, new commands queue up; the next batch takes them all at
-//! once, so the store's fsyncs are shared (group commit) and throughput grows with load.
+//! once, so the store's fsyncs are shared (group commit) and throughput grows with load. Reads
+//! wait for the commit of the batch they arrived in.
+//!
+//! A supervisor restarts an actor that panics, from the state the store holds; a batch that
+//! meets a newer log (another instance wrote first) is run again on the caught-up state.
 
 use crate::error::ApiError;
 use crate::metrics::Metrics;
@@ -12,9 +16,10 @@ use jiff::Timestamp;
 use serde_json::json;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, RwLock};
-use talon_core::{BranchId, BranchState, Command, DomainError, Event, EventKind, WorkplaceId};
-use talon_store::{BranchCommit, Store, StoredEvent};
-use tokio::sync::{broadcast, mpsc, oneshot};
+use std::time::Duration;
+use talon_core::{BranchId, BranchState, Command, Event, EventKind, WorkplaceId};
+use talon_store::{BranchCommit, Store, StoreError, StoredEvent};
+use tokio::sync::{Mutex, broadcast, mpsc, oneshot};
 
 /// Commands one batch takes at most.
 const MAX_BATCH: usize = 1024;
@@ -24,6 +29,8 @@ const MAX_BATCH: usize = 1024;
 const SNAPSHOT_EVERY: u64 = 20_000;
 /// Live events a slow subscriber may fall behind before it re-reads from the store.
 const LIVE_BUFFER: usize = 4096;
+/// How many times a batch that met a newer log is run again on the caught-up state.
+const RETRIES: usize = 3;
 
 /// An event as it goes out to live subscribers: serialised once, shared by all.
 #[derive(Debug, Clone)]
@@ -35,13 +42,45 @@ pub struct LiveEvent {
     pub frame: axum::body::Bytes,
 }
 
-type Reply = Box<dyn FnOnce(Result<(), ApiError>) + Send>;
-type OnApplied = Box<dyn FnOnce(Result<(&BranchState, &[Event]), DomainError>) -> Reply + Send>;
+/// A command's caller, waiting for its answer: the value its closure computes from the state
+/// right after the command, sent once the command's events are durable.
+trait Caller: Send {
+    /// The command was applied: compute (again, if it is retried) the answer from the state.
+    fn applied(&mut self, state: &BranchState, events: &[Event]);
+    /// The command was refused, or its batch failed: answer the error.
+    fn fail(self: Box<Self>, error: ApiError);
+    /// The batch is committed: answer the value.
+    fn committed(self: Box<Self>);
+}
+
+struct Answer<T, F> {
+    f: F,
+    value: Option<T>,
+    tx: oneshot::Sender<Result<T, ApiError>>,
+}
+
+impl<T, F> Caller for Answer<T, F>
+where
+    T: Send,
+    F: Fn(&BranchState, &[Event]) -> T + Send,
+{
+    fn applied(&mut self, state: &BranchState, events: &[Event]) {
+        self.value = Some((self.f)(state, events));
+    }
+
+    fn fail(self: Box<Self>, error: ApiError) {
+        let _ = self.tx.send(Err(error));
+    }
+
+    fn committed(self: Box<Self>) {
+        let _ = self.tx.send(self.value.ok_or_else(ApiError::internal));
+    }
+}
 
 enum Message {
     Command {
         command: Command,
-        on_applied: OnApplied,
+        caller: Box<dyn Caller>,
     },
     Read(Box<dyn FnOnce(&BranchState) + Send>),
 }
@@ -56,32 +95,20 @@ pub struct BranchHandle {
 
 impl BranchHandle {
     /// Runs `command`; `f` sees the state right after it and its events, and its result is
-    /// returned once those events are durable.
+    /// returned once those events are durable. `f` runs again if the command is retried on a
+    /// fresher state, so it only reads.
     pub async fn execute<T: Send + 'static>(
         &self,
         command: Command,
-        f: impl FnOnce(&BranchState, &[Event]) -> T + Send + 'static,
+        f: impl Fn(&BranchState, &[Event]) -> T + Send + 'static,
     ) -> Result<T, ApiError> {
         let (tx, rx) = oneshot::channel();
-        let on_applied: OnApplied = Box::new(move |applied| match applied {
-            Ok((state, events)) => {
-                let value = f(state, events);
-                Box::new(move |committed: Result<(), ApiError>| {
-                    let _ = tx.send(committed.map(|()| value));
-                })
-            }
-            Err(e) => Box::new(move |_| {
-                let _ = tx.send(Err(e.into()));
-            }),
-        });
+        let caller = Box::new(Answer { f, value: None, tx });
         self.tx
-            .send(Message::Command {
-                command,
-                on_applied,
-            })
+            .send(Message::Command { command, caller })
             .await
             .map_err(|_| unavailable())?;
-        rx.await.map_err(|_| unavailable())?
+        rx.await.map_err(|_| failed())?
     }
 
     /// Reads the committed state.
@@ -97,7 +124,7 @@ impl BranchHandle {
             .send(Message::Read(read))
             .await
             .map_err(|_| unavailable())?;
-        rx.await.map_err(|_| unavailable())
+        rx.await.map_err(|_| failed())
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<LiveEvent> {
@@ -105,12 +132,19 @@ impl BranchHandle {
     }
 }
 
+/// The actor is gone for good: the server is shutting down.
 fn unavailable() -> ApiError {
     ApiError::new(
         axum::http::StatusCode::SERVICE_UNAVAILABLE,
         "branch_unavailable",
         "the branch is not available right now",
     )
+}
+
+/// The actor dropped a request without answering it: it panicked while the request was in its
+/// batch, and nothing of the batch was committed.
+fn failed() -> ApiError {
+    ApiError::internal()
 }
 
 /// Every branch's actor, and which branch each workplace belongs to.
@@ -143,7 +177,8 @@ impl Branches {
         self.workplaces.read().ok()?.get(&id).copied()
     }
 
-    /// Starts the actor of a branch with its loaded state.
+    /// Starts the actor of a branch with its loaded state, under a supervisor that restarts it
+    /// from the store if it panics.
     pub fn start(
         self: &Arc<Self>,
         id: BranchId,
@@ -169,8 +204,9 @@ impl Branches {
             live,
             metrics,
             branches: self.clone(),
+            pending: Vec::new(),
         };
-        tokio::spawn(actor.run(rx));
+        tokio::spawn(supervise(actor, Arc::new(Mutex::new(rx))));
         handle
     }
 
@@ -182,6 +218,58 @@ impl Branches {
     }
 }
 
+/// Runs the actor and, whenever it panics (in the engine, in a caller's closure, anywhere in
+/// its turn), starts it again on the branch's state as the store holds it. The callers of the
+/// batch it was working on get `500 internal`; nothing of that batch was committed, since
+/// callers are answered only after the commit. Messages still in the mailbox wait for the new
+/// actor.
+async fn supervise(mut actor: Actor, mailbox: Arc<Mutex<mpsc::Receiver<Message>>>) {
+    loop {
+        let (id, store, live, metrics, branches) = (
+            actor.id,
+            actor.store.clone(),
+            actor.live.clone(),
+            actor.metrics.clone(),
+            actor.branches.clone(),
+        );
+        match tokio::spawn(actor.run(mailbox.clone())).await {
+            Ok(()) => return,
+            Err(e) if e.is_panic() => {
+                metrics.actor_restarted();
+                tracing::error!(branch = %id, "the branch's actor panicked; restarting it from the store");
+                let state = load_until_loaded(id, &store).await;
+                branches.index_workplaces(id, &state);
+                actor = Actor {
+                    id,
+                    state,
+                    store,
+                    live,
+                    metrics,
+                    branches,
+                    pending: Vec::new(),
+                };
+            }
+            // Cancelled: the runtime is shutting down.
+            Err(_) => return,
+        }
+    }
+}
+
+/// The branch's committed state, trying again while the store cannot be read.
+async fn load_until_loaded(id: BranchId, store: &Store) -> BranchState {
+    let mut wait = Duration::from_millis(100);
+    loop {
+        match store.load_branch(id).await {
+            Ok(state) => return state.unwrap_or_default(),
+            Err(e) => {
+                tracing::error!(branch = %id, error = %e, "loading the branch failed; trying again");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(5));
+            }
+        }
+    }
+}
+
 struct Actor {
     id: BranchId,
     state: BranchState,
@@ -189,103 +277,146 @@ struct Actor {
     live: broadcast::Sender<LiveEvent>,
     metrics: Arc<Metrics>,
     branches: Arc<Branches>,
+    /// The events of the batch being applied, not yet committed.
+    pending: Vec<Event>,
 }
 
-/// Commands applied to the state but not yet committed.
-#[derive(Default)]
-struct Pending {
-    expected_seq: u64,
-    events: Vec<Event>,
-    replies: Vec<Reply>,
+/// A command applied to the state and waiting for the commit.
+struct Applied {
+    command: Command,
+    caller: Box<dyn Caller>,
 }
 
 impl Actor {
-    async fn run(mut self, mut rx: mpsc::Receiver<Message>) {
+    async fn run(mut self, mailbox: Arc<Mutex<mpsc::Receiver<Message>>>) {
+        // Held for the actor's life; a panic drops it, and the next actor takes the mailbox.
+        let mut rx = mailbox.lock().await;
         let mut batch = Vec::with_capacity(MAX_BATCH);
         while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-            let mut pending = Pending {
-                expected_seq: self.state.seq(),
-                ..Pending::default()
-            };
+            let expected_seq = self.state.seq();
+            let mut applied = Vec::new();
+            let mut reads = Vec::new();
             for message in batch.drain(..) {
                 match message {
-                    Message::Command {
-                        command,
-                        on_applied,
-                    } => match talon_core::execute(&mut self.state, &command, Timestamp::now()) {
-                        Ok(events) => {
-                            self.metrics.command(true);
-                            pending.replies.push(on_applied(Ok((&self.state, &events))));
-                            pending.events.extend(events);
+                    Message::Command { command, caller } => {
+                        if let Some(done) = self.apply(command, caller) {
+                            applied.push(done);
                         }
-                        Err(e) => {
-                            self.metrics.command(false);
-                            on_applied(Err(e))(Ok(()));
-                        }
-                    },
-                    Message::Read(read) => {
-                        // A read sees only what is committed.
-                        self.flush(&mut pending).await;
-                        read(&self.state);
                     }
+                    // A read sees only what is committed: it waits for the batch's commit
+                    // rather than breaking the batch in two.
+                    Message::Read(read) => reads.push(read),
                 }
             }
-            self.flush(&mut pending).await;
+            self.flush(expected_seq, applied).await;
+            for read in reads {
+                read(&self.state);
+            }
         }
     }
 
-    async fn flush(&mut self, pending: &mut Pending) {
-        let expected_seq = pending.expected_seq;
-        let events = std::mem::take(&mut pending.events);
-        let replies = std::mem::take(&mut pending.replies);
-        pending.expected_seq = self.state.seq();
-        if events.is_empty() {
-            for reply in replies {
-                reply(Ok(()));
+    /// Runs one command on the state at the clock's present; answers its refusal at once, or
+    /// keeps it for the commit.
+    fn apply(&mut self, command: Command, mut caller: Box<dyn Caller>) -> Option<Applied> {
+        let now = talon_store::to_microsecond(Timestamp::now());
+        match talon_core::execute(&mut self.state, &command, now) {
+            Ok(events) => {
+                self.metrics.command(true);
+                caller.applied(&self.state, &events);
+                self.pending.extend(events);
+                Some(Applied { command, caller })
             }
-            return;
+            Err(e) => {
+                self.metrics.command(false);
+                caller.fail(e.into());
+                None
+            }
         }
-        let live: Vec<LiveEvent> = events
+    }
+
+    /// Commits the batch's events and answers its callers. If another writer moved the branch
+    /// on first (another instance, on a shared database), the actor catches up from the store
+    /// and runs the batch's commands again on the fresher state, up to [`RETRIES`] times. Any
+    /// other failure answers every caller with it and reloads the state, so nothing half-done
+    /// stays in memory.
+    async fn flush(&mut self, mut expected_seq: u64, mut applied: Vec<Applied>) {
+        for attempt in 0..=RETRIES {
+            let events = std::mem::take(&mut self.pending);
+            if events.is_empty() {
+                for done in applied {
+                    done.caller.committed();
+                }
+                return;
+            }
+            let prepared = self.commit_of(expected_seq, &events);
+            let (commit, live) = match prepared {
+                Ok(prepared) => prepared,
+                Err(e) => {
+                    tracing::error!(branch = %self.id, error = %e, "a batch could not be serialised");
+                    self.abandon(applied, ApiError::internal()).await;
+                    return;
+                }
+            };
+            match self.store.commit(commit).await {
+                Ok(()) => {
+                    self.metrics.committed(events.len());
+                    if events.iter().any(|e| e.kind.changes_config()) {
+                        self.branches.index_workplaces(self.id, &self.state);
+                    }
+                    for done in applied {
+                        done.caller.committed();
+                    }
+                    for event in live {
+                        let _ = self.live.send(event);
+                    }
+                    return;
+                }
+                Err(StoreError::Conflict) if attempt < RETRIES => {
+                    self.metrics.commit_conflict();
+                    self.state = load_until_loaded(self.id, &self.store).await;
+                    expected_seq = self.state.seq();
+                    applied = applied
+                        .into_iter()
+                        .filter_map(|done| self.apply(done.command, done.caller))
+                        .collect();
+                }
+                Err(e) => {
+                    self.metrics.commit_failed();
+                    self.abandon(applied, ApiError::from(e)).await;
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Fails every caller of the batch and goes back to the state the store holds.
+    async fn abandon(&mut self, applied: Vec<Applied>, error: ApiError) {
+        for done in applied {
+            done.caller.fail(error.clone());
+        }
+        self.pending.clear();
+        self.state = load_until_loaded(self.id, &self.store).await;
+    }
+
+    /// The store's commit of `events` and the same events as they go out live, each serialised
+    /// once.
+    fn commit_of(
+        &self,
+        expected_seq: u64,
+        events: &[Event],
+    ) -> Result<(BranchCommit, Vec<LiveEvent>), serde_json::Error> {
+        let live = events
             .iter()
             .map(|e| {
-                let body: Arc<str> = serde_json::to_string(e)
-                    .map(Arc::from)
-                    .unwrap_or_else(|_| Arc::from("{}"));
-                LiveEvent {
+                let body: Arc<str> = Arc::from(serde_json::to_string(e)?);
+                Ok(LiveEvent {
                     seq: e.seq,
                     kind: e.kind.name(),
                     frame: crate::live::frame(e.seq, e.kind.name(), &body),
                     body,
-                }
+                })
             })
-            .collect();
-        let commit = self.commit_of(expected_seq, &events, &live);
-        match self.store.commit(commit).await {
-            Ok(()) => {
-                self.metrics.committed(events.len());
-                if events.iter().any(|e| e.kind.changes_config()) {
-                    self.branches.index_workplaces(self.id, &self.state);
-                }
-                for reply in replies {
-                    reply(Ok(()));
-                }
-                for event in live {
-                    let _ = self.live.send(event);
-                }
-            }
-            Err(e) => {
-                self.metrics.commit_failed();
-                let error = ApiError::from(e);
-                for reply in replies {
-                    reply(Err(error.clone()));
-                }
-                self.reload().await;
-                pending.expected_seq = self.state.seq();
-            }
-        }
-    }
-
-    fn commit_of(&self, expected_seq: u64, events: &[Event], live: &[LiveEvent]) -> BranchCommit {
+            .collect::<Result<Vec<_>, serde_json::Error>>()?;
         let touched: BTreeSet<_> = events.iter().filter_map(|e| e.kind.ticket()).collect();
         // A closed day removes its tickets from the state; their rows keep their last version.
         let tickets = touched
@@ -301,9 +432,9 @@ impl Actor {
             .iter()
             .any(|e| matches!(e.kind, EventKind::DayClosed { .. }));
         let snapshot = (crossed || closed_day)
-            .then(|| serde_json::to_string(&self.state.snapshot()).ok())
-            .flatten();
-        BranchCommit {
+            .then(|| serde_json::to_string(&self.state.snapshot()))
+            .transpose()?;
+        let commit = BranchCommit {
             branch: self.id,
             expected_seq,
             events: live
@@ -319,16 +450,8 @@ impl Actor {
             tickets,
             config,
             snapshot,
-        }
-    }
-
-    /// After a failed commit the state is ahead of the store: load it again from the store.
-    async fn reload(&mut self) {
-        match self.store.load_branch(self.id).await {
-            Ok(Some(state)) => self.state = state,
-            Ok(None) => self.state = BranchState::new(),
-            Err(e) => tracing::error!(branch = %self.id, error = %e, "reloading the branch failed"),
-        }
+        };
+        Ok((commit, live))
     }
 }
 
@@ -341,4 +464,208 @@ pub fn config_json(state: &BranchState) -> serde_json::Value {
         "profiles": state.profiles().collect::<Vec<_>>(),
         "categories": state.categories().collect::<Vec<_>>(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+    use talon_core::{
+        AfterLast, BranchSettings, Channel, Language, NumberRange, Service, ServiceId, TicketId,
+        TimeZoneName,
+    };
+    use talon_store::Durability;
+
+    const SERVICE: ServiceId = ServiceId(2);
+
+    /// A store in a temporary folder and a branch in it with one service, run by an actor.
+    async fn branch() -> (tempfile::TempDir, Store, Arc<Metrics>, BranchHandle) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_sqlite(&dir.path().join("talon.db"), Durability::Normal)
+            .await
+            .unwrap();
+        let metrics = Arc::new(Metrics::default());
+        let handle = Arc::new(Branches::default()).start(
+            BranchId(1),
+            BranchState::new(),
+            store.clone(),
+            metrics.clone(),
+        );
+        let settings = BranchSettings {
+            name: "Test".into(),
+            time_zone: TimeZoneName::parse("UTC").unwrap(),
+            languages: vec![Language::En],
+            announcements: Default::default(),
+            hours: None,
+            holidays: Vec::new(),
+            ticket_texts: Default::default(),
+        };
+        let service = Service {
+            id: SERVICE,
+            names: [(Language::En, "Payments".to_string())].into(),
+            prefix: "A".into(),
+            numbering: NumberRange {
+                first: 1,
+                last: 999,
+                after_last: AfterLast::Wrap,
+            },
+            daily_limit: None,
+            hours: None,
+            service_norm_secs: 300,
+            waiting_norm_secs: 900,
+            enabled: true,
+            group: BTreeMap::new(),
+        };
+        for command in [
+            Command::CreateBranch(settings),
+            Command::DefineService(service),
+        ] {
+            handle.execute(command, |_, _| ()).await.unwrap();
+        }
+        (dir, store, metrics, handle)
+    }
+
+    fn issue(id: u64) -> Command {
+        Command::IssueTicket {
+            id: TicketId(id),
+            token_hash: format!("token-{id}"),
+            service: SERVICE,
+            channel: Channel::Kiosk,
+            language: None,
+            category: None,
+            due_at: None,
+        }
+    }
+
+    /// The number of the ticket a command issued.
+    fn number(state: &BranchState, events: &[Event]) -> String {
+        let id = events[0].kind.ticket().unwrap();
+        state.ticket(id).unwrap().number.clone()
+    }
+
+    fn counter(metrics: &Metrics, name: &str) -> u64 {
+        metrics
+            .render()
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{name} ")))
+            .unwrap()
+            .parse()
+            .unwrap()
+    }
+
+    /// Holds the actor inside a read until the returned sender is dropped, so whatever is sent
+    /// meanwhile arrives as one batch.
+    async fn hold(handle: &BranchHandle) -> std::sync::mpsc::Sender<()> {
+        let (release, wait) = std::sync::mpsc::channel::<()>();
+        let (held, entered) = oneshot::channel();
+        let reader = handle.clone();
+        tokio::spawn(async move {
+            reader
+                .read(move |_| {
+                    let _ = held.send(());
+                    let _ = wait.recv();
+                })
+                .await
+        });
+        entered.await.unwrap();
+        release
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_panic_fails_its_batch_with_500_and_the_branch_goes_on_from_the_store() {
+        let (_dir, store, metrics, handle) = branch().await;
+        let seq = handle.read(|s| s.seq()).await.unwrap();
+
+        // A sound command and a panicking closure arrive in one batch.
+        let release = hold(&handle).await;
+        let sound = tokio::spawn({
+            let handle = handle.clone();
+            async move { handle.execute(issue(10), number).await }
+        });
+        let panicking = tokio::spawn({
+            let handle = handle.clone();
+            async move {
+                handle
+                    .execute(issue(11), |_, _| -> () { panic!("a handler's bug") })
+                    .await
+            }
+        });
+        // Both are in the mailbox before the actor takes its next batch.
+        while handle.tx.capacity() > handle.tx.max_capacity() - 2 {
+            tokio::task::yield_now().await;
+        }
+        drop(release);
+        for task in [sound.await.unwrap().map(drop), panicking.await.unwrap()] {
+            let error = task.expect_err("the whole batch fails");
+            assert_eq!((error.status.as_u16(), error.code), (500, "internal"));
+        }
+        assert_eq!(counter(&metrics, "talon_actor_restarts_total"), 1);
+
+        // Nothing of the batch was kept, in memory or in the store, and the branch goes on.
+        assert_eq!(handle.read(|s| s.seq()).await.unwrap(), seq);
+        assert!(store.ticket(TicketId(10)).await.unwrap().is_none());
+        assert_eq!(handle.execute(issue(12), number).await.unwrap(), "A001");
+        assert_eq!(handle.read(|s| s.seq()).await.unwrap(), seq + 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn reads_in_a_batch_wait_for_its_commit_and_do_not_split_it() {
+        let (_dir, _store, metrics, handle) = branch().await;
+        let commits = counter(&metrics, "talon_commits_total");
+        let release = hold(&handle).await;
+        let first = tokio::spawn({
+            let handle = handle.clone();
+            async move { handle.execute(issue(20), number).await }
+        });
+        while handle.tx.capacity() == handle.tx.max_capacity() {
+            tokio::task::yield_now().await;
+        }
+        let read = tokio::spawn({
+            let handle = handle.clone();
+            async move { handle.read(|s| s.tickets().count()).await }
+        });
+        while handle.tx.capacity() > handle.tx.max_capacity() - 2 {
+            tokio::task::yield_now().await;
+        }
+        let second = tokio::spawn({
+            let handle = handle.clone();
+            async move { handle.execute(issue(21), number).await }
+        });
+        while handle.tx.capacity() > handle.tx.max_capacity() - 3 {
+            tokio::task::yield_now().await;
+        }
+        drop(release);
+        assert_eq!(first.await.unwrap().unwrap(), "A001");
+        assert_eq!(second.await.unwrap().unwrap(), "A002");
+        assert_eq!(
+            read.await.unwrap().unwrap(),
+            2,
+            "the read sees the whole committed batch"
+        );
+        assert_eq!(
+            counter(&metrics, "talon_commits_total"),
+            commits + 1,
+            "one commit for both commands, the read between them notwithstanding"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_stale_actor_catches_up_and_runs_its_command_again() {
+        let (_dir, store, _metrics, first) = branch().await;
+        // A second actor of the same branch on the same database, as another instance has.
+        let state = store.load_branch(BranchId(1)).await.unwrap().unwrap();
+        let metrics = Arc::new(Metrics::default());
+        let second =
+            Arc::new(Branches::default()).start(BranchId(1), state, store.clone(), metrics.clone());
+        assert_eq!(first.execute(issue(30), number).await.unwrap(), "A001");
+        assert_eq!(
+            second.execute(issue(31), number).await.unwrap(),
+            "A002",
+            "the second actor saw the first's ticket before numbering its own"
+        );
+        assert_eq!(counter(&metrics, "talon_commit_conflicts_total"), 1);
+        let stored = store.load_branch(BranchId(1)).await.unwrap().unwrap();
+        assert_eq!(stored.tickets().count(), 2);
+        assert_eq!(second.read(|s| s.seq()).await.unwrap(), stored.seq());
+    }
 }

@@ -13,6 +13,8 @@ pub struct Metrics {
     events_committed: AtomicU64,
     commits: AtomicU64,
     commit_failures: AtomicU64,
+    commit_conflicts: AtomicU64,
+    actor_restarts: AtomicU64,
     live_subscribers: AtomicI64,
     http: Mutex<BTreeMap<(String, u16), u64>>,
 }
@@ -34,6 +36,16 @@ impl Metrics {
 
     pub fn commit_failed(&self) {
         self.commit_failures.fetch_add(1, Relaxed);
+    }
+
+    /// A batch met a log another writer had moved on, and runs again.
+    pub fn commit_conflict(&self) {
+        self.commit_conflicts.fetch_add(1, Relaxed);
+    }
+
+    /// A branch's actor panicked and was started again from the store.
+    pub fn actor_restarted(&self) {
+        self.actor_restarts.fetch_add(1, Relaxed);
     }
 
     pub fn subscriber(&self, delta: i64) {
@@ -78,6 +90,16 @@ impl Metrics {
             "talon_commit_failures_total",
             "Store transactions that failed.",
             self.commit_failures.load(Relaxed),
+        );
+        counter(
+            "talon_commit_conflicts_total",
+            "Batches that met a log moved on by another writer and ran again.",
+            self.commit_conflicts.load(Relaxed),
+        );
+        counter(
+            "talon_actor_restarts_total",
+            "Branch actors restarted from the store after a panic.",
+            self.actor_restarts.load(Relaxed),
         );
         let _ = writeln!(
             out,

@@ -11,7 +11,7 @@
 // sees; what it keeps in sessionStorage (the user, the CSRF token every change carries, the
 // section open) survives a reload and a language switch, and ends with the tab.
 
-import { ApiError, callApi, element, pageTexts, readStored } from "/assets/staff.js";
+import { ApiError, callApi, element, pageTexts, readStored } from "./common.js";
 
 const { texts, t } = pageTexts();
 const language = document.documentElement.lang;

@@ -8,7 +8,7 @@
 // language switch, and ends with the browser tab. The last workplace and profile chosen are remembered in localStorage so
 // the next morning starts with them preselected.
 
-import { ApiError, callApi, element, pageTexts, readStored } from "/assets/staff.js";
+import { ApiError, callApi, element, pageTexts, readStored } from "./common.js";
 
 const { texts, t } = pageTexts();
 const language = document.documentElement.lang;

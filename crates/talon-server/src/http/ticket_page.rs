@@ -42,12 +42,9 @@ const MIN_READ_INTERVAL: Duration = Duration::from_millis(500);
 
 /// What the page's script needs to say by itself.
 const SCRIPT_TEXTS: &[&str] = &[
-    "ticket_ahead",
-    "ticket_eta",
     "ticket_minutes",
     "ticket_soon",
     "ticket_called_title",
-    "display_offline",
     "status_waiting",
     "status_postponed",
     "status_called",
@@ -409,4 +406,78 @@ fn not_found() -> Response {
         page::html(&page),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::assets::FILES;
+    use crate::http::page::checked;
+
+    fn facts(header: Option<&str>) -> TicketFacts {
+        TicketFacts {
+            language: Language::De,
+            branch: "Mitte <1>".to_string(),
+            service: "Kasse".to_string(),
+            number: "A017".to_string(),
+            issued: "04.12.2026 16:05".to_string(),
+            ahead: 3,
+            eta_minutes: 7,
+            url: "https://talon.example/t/0".to_string(),
+            header: header.map(str::to_string),
+            footer: None,
+        }
+    }
+
+    #[test]
+    fn the_ticket_pages_render_with_their_texts_and_assets() {
+        let script = FILES
+            .iter()
+            .find(|(name, _, _)| *name == "ticket.js")
+            .map(|(_, _, body)| std::str::from_utf8(body).expect("UTF-8"))
+            .expect("ticket.js");
+        for key in SCRIPT_TEXTS {
+            assert!(script.contains(key), "{key} is used");
+        }
+
+        let print = PrintPage {
+            frame: ticket_frame(Language::De, None),
+            paper: 58,
+            eta: wait_minutes(Language::De, 7),
+            qr: "<svg></svg>".to_string(),
+            facts: facts(Some("Willkommen & danke")),
+        }
+        .render()
+        .expect("a page");
+        checked::links_exist(&print);
+        assert!(!print.contains("<script"), "the printout runs no script");
+        assert!(
+            print.contains(r#"<body class="print paper-58">"#),
+            "{print}"
+        );
+        assert!(print.contains(r#"<p class="branch">Mitte &#60;1&#62;</p>"#));
+        assert!(print.contains(r#"<p class="header">Willkommen &#38; danke</p>"#));
+        assert!(print.contains(r#"<div class="qr"><svg></svg></div>"#));
+        assert!(
+            !print.contains("branch-footer"),
+            "no footer line without one"
+        );
+
+        let missing = MissingPage {
+            frame: ticket_frame(Language::En, None),
+            in_every_language: Language::ALL
+                .into_iter()
+                .map(|l| text(l, "ticket_not_found"))
+                .collect(),
+        }
+        .render()
+        .expect("a page");
+        checked::links_exist(&missing);
+        let said: Vec<&str> = Language::ALL
+            .into_iter()
+            .map(|l| text(l, "ticket_not_found"))
+            .collect();
+        assert!(missing.contains(&said.join(" · ")), "{missing}");
+        assert!(missing.contains(r#"<meta name="referrer" content="no-referrer">"#));
+    }
 }

@@ -2,13 +2,13 @@
 // called again; otherwise whether the counter waits, pauses or is closed. It re-reads the
 // branch's state after each event of the branch's stream (EventSource reconnects by itself).
 
-import { deviceToken, showUnpaired } from "/assets/device.js";
+import { deviceToken, pageTexts, showUnpaired } from "./common.js";
 
 const body = document.body;
 const branch = body.dataset.branch;
 const workplace = Number(body.dataset.workplace);
 const token = deviceToken();
-const texts = JSON.parse(document.getElementById("texts").textContent);
+const { t } = pageTexts();
 const api = `/api/v1/branches/${branch}`;
 const FLASH_MS = 6000;
 
@@ -35,7 +35,7 @@ function render(place) {
   else if (place.status === "closed") key = "counter_closed";
   else if (place.status === "paused") key = "counter_paused";
   document.getElementById("number").textContent = number;
-  document.getElementById("state").textContent = texts[key];
+  document.getElementById("state").textContent = t(key);
   body.dataset.state = active ? current.status : place.status;
   if (active && current.status === "called" && number !== shown) flash();
   shown = number;

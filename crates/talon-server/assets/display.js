@@ -4,8 +4,8 @@
 // then the server's recording, or the browser's own speech when the server has no voice.
 // `window.talon.announced` lists what was announced, in order, for tests and diagnostics.
 
-import { chime } from "/assets/chime.js";
-import { deviceToken, showUnpaired } from "/assets/device.js";
+import { chime } from "./chime.js";
+import { deviceToken, element, showUnpaired } from "./common.js";
 
 const body = document.body;
 const branch = body.dataset.branch;
@@ -57,20 +57,14 @@ function renderCalls() {
   const list = document.getElementById("calls");
   list.replaceChildren(
     ...calls.map((call, i) => {
-      const row = document.createElement("li");
       const fresh = (flashingUntil.get(key(call)) || 0) > Date.now();
-      row.className = (i === 0 ? "current" : "") + (fresh ? " fresh" : "");
-      const number = document.createElement("span");
-      number.className = "number";
-      number.textContent = call.number;
-      const arrow = document.createElement("span");
-      arrow.className = "arrow";
-      arrow.textContent = "→";
-      const workplace = document.createElement("span");
-      workplace.className = "workplace";
-      workplace.textContent = call.workplace;
-      row.append(number, arrow, workplace);
-      return row;
+      return element(
+        "li",
+        { class: (i === 0 ? "current" : "") + (fresh ? " fresh" : "") },
+        element("span", { class: "number", text: call.number }),
+        element("span", { class: "arrow", text: "→" }),
+        element("span", { class: "workplace", text: call.workplace }),
+      );
     }),
   );
 }
@@ -80,15 +74,14 @@ function renderQueues(queues) {
   list.replaceChildren(
     ...queues
       .filter((q) => q.enabled)
-      .map((q) => {
-        const item = document.createElement("li");
-        const name = document.createElement("span");
-        name.textContent = `${q.prefix} · ${serviceNames.get(q.service) || ""}`;
-        const count = document.createElement("b");
-        count.textContent = q.waiting;
-        item.append(name, count);
-        return item;
-      }),
+      .map((q) =>
+        element(
+          "li",
+          {},
+          element("span", { text: `${q.prefix} · ${serviceNames.get(q.service) || ""}` }),
+          element("b", { text: q.waiting }),
+        ),
+      ),
   );
 }
 

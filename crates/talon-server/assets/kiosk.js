@@ -8,7 +8,7 @@
 //
 // `window.talon` records the issued tickets and browser prints, for tests and diagnostics.
 
-import { deviceToken, showUnpaired } from "/assets/device.js";
+import { deviceToken, element, pageTexts, showUnpaired } from "./common.js";
 
 const body = document.body;
 const branch = body.dataset.branch;
@@ -18,7 +18,7 @@ const params = new URLSearchParams(location.search);
 const token = deviceToken();
 const paper = params.get("paper") === "58" ? "58" : "80";
 const browserPrinting = params.get("print") !== "off";
-const texts = JSON.parse(document.getElementById("texts").textContent);
+const { texts, t } = pageTexts();
 const api = `/api/v1/branches/${branch}`;
 const screen = document.getElementById("screen");
 
@@ -35,26 +35,13 @@ let closedToday = false;
 let idleTimer = null;
 let busy = false;
 
-function text(key, values = {}) {
-  let result = texts[key] || key;
-  for (const [name, value] of Object.entries(values)) result = result.replace(`{${name}}`, value);
-  return result;
-}
-
 function waitText(seconds) {
   const minutes = Math.ceil((seconds || 0) / 60);
-  return minutes === 0 ? text("ticket_soon") : text("ticket_minutes", { n: minutes });
+  return minutes === 0 ? t("ticket_soon") : t("ticket_minutes", { n: minutes });
 }
 
 function localName(names) {
   return names[language] || names[defaultLanguage] || Object.values(names)[0] || "";
-}
-
-function element(tag, className, content) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (content !== undefined) node.textContent = content;
-  return node;
 }
 
 async function loadState() {
@@ -91,33 +78,31 @@ function schedule(ms, action) {
 
 function hoursText(queue) {
   if (!queue.hours_today) return "";
-  if (queue.hours_today.length === 0) return text("kiosk_closed_today");
-  return text("kiosk_hours", { hours: queue.hours_today.join(", ").replaceAll("-", "–") });
+  if (queue.hours_today.length === 0) return t("kiosk_closed_today");
+  return t("kiosk_hours", { hours: queue.hours_today.join(", ").replaceAll("-", "–") });
 }
 
 function serviceButton(queue) {
-  const button = element("button", "service");
-  button.type = "button";
-  button.dataset.service = queue.service;
-  const prefix = element("span", "prefix", queue.prefix);
-  const name = element("span", "name", localName(queue.names));
+  const button = element("button", { type: "button", class: "service", "data-service": queue.service });
+  const prefix = element("span", { class: "prefix", text: queue.prefix });
+  const name = element("span", { class: "name", text: localName(queue.names) });
   button.append(prefix, name);
   if (!queue.open) {
     button.disabled = true;
     button.classList.add("closed");
     // Today's hours stay on one line; "closed" goes first unless there are none today.
-    const note = element("span", "note");
-    const hours = element("span", "hours", hoursText(queue));
+    const note = element("span", { class: "note" });
+    const hours = element("span", { class: "hours", text: hoursText(queue) });
     if (queue.hours_today && queue.hours_today.length === 0) note.append(hours);
-    else if (queue.hours_today) note.append(`${text("kiosk_closed")} · `, hours);
-    else note.textContent = text("kiosk_closed");
+    else if (queue.hours_today) note.append(`${t("kiosk_closed")} · `, hours);
+    else note.textContent = t("kiosk_closed");
     button.append(note);
   } else if (queue.full) {
     button.disabled = true;
     button.classList.add("closed");
-    button.append(element("span", "note", text("kiosk_full")));
+    button.append(element("span", { class: "note", text: t("kiosk_full") }));
   } else {
-    button.append(element("span", "note", text("kiosk_waiting", { n: queue.waiting })));
+    button.append(element("span", { class: "note", text: t("kiosk_waiting", { n: queue.waiting }) }));
     button.addEventListener("click", () => issue(queue));
   }
   return button;
@@ -125,11 +110,14 @@ function serviceButton(queue) {
 
 function showStart() {
   clearTimeout(idleTimer);
-  const title = element("h1", "", text("kiosk_choose"));
-  const closed = element("p", "closed-today", text("kiosk_branch_closed_today"));
-  closed.setAttribute("role", "status");
-  closed.hidden = !closedToday;
-  const grid = element("div", "grid");
+  const title = element("h1", { text: t("kiosk_choose") });
+  const closed = element("p", {
+    class: "closed-today",
+    role: "status",
+    hidden: !closedToday,
+    text: t("kiosk_branch_closed_today"),
+  });
+  const grid = element("div", { class: "grid" });
   const groups = new Map();
   for (const queue of queues) {
     const group = queue.group ? localName(queue.group) : "";
@@ -139,10 +127,12 @@ function showStart() {
     }
     if (!groups.has(group)) {
       groups.set(group, []);
-      const button = element("button", "group");
-      button.type = "button";
-      button.dataset.group = group;
-      button.append(element("span", "name", group), element("span", "note", "›"));
+      const button = element(
+        "button",
+        { type: "button", class: "group", "data-group": group },
+        element("span", { class: "name", text: group }),
+        element("span", { class: "note", text: "›" }),
+      );
       button.addEventListener("click", () => showGroup(group, groups.get(group)));
       grid.append(button);
     }
@@ -154,7 +144,7 @@ function showStart() {
     if (members.every((q) => !q.open || q.full)) {
       button.disabled = true;
       button.classList.add("closed");
-      button.querySelector(".note").textContent = text("kiosk_closed");
+      button.querySelector(".note").textContent = t("kiosk_closed");
     }
   }
   screen.replaceChildren(title, closed, grid);
@@ -162,11 +152,10 @@ function showStart() {
 }
 
 function showGroup(name, members) {
-  const back = element("button", "back", `‹ ${text("kiosk_back")}`);
-  back.type = "button";
+  const back = element("button", { type: "button", class: "back", text: `‹ ${t("kiosk_back")}` });
   back.addEventListener("click", showStart);
-  const title = element("h1", "", name);
-  const grid = element("div", "grid");
+  const title = element("h1", { text: name });
+  const grid = element("div", { class: "grid" });
   grid.append(...members.map(serviceButton));
   screen.replaceChildren(back, title, grid);
   schedule(IDLE_MS, restart);
@@ -200,34 +189,30 @@ async function issue(queue) {
 }
 
 function showTicket(queue, ticket) {
-  const card = element("section", "ticket");
+  const card = element("section", { class: "ticket" });
   card.append(
-    element("p", "label", text("ticket_title")),
-    element("p", "service-name", localName(queue.names)),
-    element("p", "number", ticket.number),
+    element("p", { class: "label", text: t("ticket_title") }),
+    element("p", { class: "service-name", text: localName(queue.names) }),
+    element("p", { class: "number", text: ticket.number }),
   );
   const facts = element("dl");
   facts.append(
-    element("dt", "", text("ticket_ahead")),
-    element("dd", "ahead", String(ticket.position ?? 0)),
-    element("dt", "", text("ticket_eta")),
-    element("dd", "eta", waitText(ticket.eta_seconds)),
+    element("dt", { text: t("ticket_ahead") }),
+    element("dd", { class: "ahead", text: String(ticket.position ?? 0) }),
+    element("dt", { text: t("ticket_eta") }),
+    element("dd", { class: "eta", text: waitText(ticket.eta_seconds) }),
   );
-  const qr = element("figure", "qr");
-  const image = document.createElement("img");
-  image.src = `/t/${ticket.token}/qr.svg`;
-  image.alt = "";
-  qr.append(image, element("figcaption", "", text("kiosk_scan")));
+  const qr = element("figure", { class: "qr" });
+  qr.append(element("img", { src: `/t/${ticket.token}/qr.svg`, alt: "" }), element("figcaption", { text: t("kiosk_scan") }));
   const printed =
-    ticket.printed === true ? text("kiosk_printed") : ticket.printed === false ? text("kiosk_not_printed") : "";
-  const done = element("button", "done", text("kiosk_done"));
-  done.type = "button";
+    ticket.printed === true ? t("kiosk_printed") : ticket.printed === false ? t("kiosk_not_printed") : "";
+  const done = element("button", { type: "button", class: "done", text: t("kiosk_done") });
   done.addEventListener("click", restart);
-  const side = element("div", "side");
+  const side = element("div", { class: "side" });
   side.append(facts);
-  if (printed) side.append(element("p", ticket.printed ? "printed" : "printed failed", printed));
+  if (printed) side.append(element("p", { class: ticket.printed ? "printed" : "printed failed", text: printed }));
   side.append(done);
-  const row = element("div", "row");
+  const row = element("div", { class: "row" });
   row.append(side, qr);
   card.append(row);
   screen.replaceChildren(card);
@@ -254,10 +239,9 @@ function printInBrowser(ticketToken) {
 }
 
 function showError(code) {
-  const message = element("p", "error", text(code && texts[`error_${code}`] ? `error_${code}` : "kiosk_error"));
-  message.setAttribute("role", "alert");
-  const done = element("button", "done", text("kiosk_done"));
-  done.type = "button";
+  const key = code && texts[`error_${code}`] ? `error_${code}` : "kiosk_error";
+  const message = element("p", { class: "error", role: "alert", text: t(key) });
+  const done = element("button", { type: "button", class: "done", text: t("kiosk_done") });
   done.addEventListener("click", refreshAndRestart);
   screen.replaceChildren(message, done);
   schedule(8000, refreshAndRestart);

@@ -2,9 +2,9 @@
 // kept in this browser's storage (the device pages read it from there), and the device's page
 // opens. A wrong or expired code is said so; nothing is stored.
 
-import { DEVICE_TOKEN } from "/assets/device.js";
+import { DEVICE_TOKEN, pageTexts } from "./common.js";
 
-const texts = JSON.parse(document.getElementById("texts").textContent);
+const { t } = pageTexts();
 const form = document.getElementById("pair-form");
 const message = document.getElementById("message");
 
@@ -21,14 +21,14 @@ form.addEventListener("submit", async (event) => {
     const answer = await response.json().catch(() => ({}));
     if (!response.ok) {
       const key = answer.error && answer.error.code === "rate_limited" ? "error_rate_limited" : "pair_invalid";
-      message.textContent = texts[response.status === 404 || response.status === 429 ? key : "pair_failed"];
+      message.textContent = t(response.status === 404 || response.status === 429 ? key : "pair_failed");
       message.hidden = false;
       return;
     }
     localStorage.setItem(DEVICE_TOKEN, answer.token);
     location.replace(answer.page);
   } catch (error) {
-    message.textContent = texts.pair_failed;
+    message.textContent = t("pair_failed");
     message.hidden = false;
   }
 });

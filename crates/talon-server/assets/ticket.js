@@ -3,11 +3,12 @@
 // title says where to go, so a visitor in another app sees it. EventSource reconnects by itself;
 // the server sends the current state first after every connect, so nothing is missed.
 
-import { chime } from "/assets/chime.js";
+import { chime } from "./chime.js";
+import { pageTexts } from "./common.js";
 
 const main = document.querySelector("main[data-token]");
 const token = main.dataset.token;
-const texts = JSON.parse(document.getElementById("texts").textContent);
+const { t } = pageTexts();
 const originalTitle = document.title;
 
 const STATUS_KEYS = {
@@ -22,7 +23,8 @@ const STATUS_KEYS = {
 };
 
 function statusText(view) {
-  return (texts[STATUS_KEYS[view.status]] || view.status).replace("{workplace}", view.workplace_name || "");
+  const key = STATUS_KEYS[view.status];
+  return key ? t(key, { workplace: view.workplace_name || "" }) : view.status;
 }
 
 function render(view) {
@@ -38,13 +40,11 @@ function render(view) {
     document.getElementById("ahead").textContent = view.position;
     const minutes = Math.ceil((view.eta_seconds || 0) / 60);
     document.getElementById("eta").textContent =
-      minutes === 0 ? texts.ticket_soon : texts.ticket_minutes.replace("{n}", minutes);
+      minutes === 0 ? t("ticket_soon") : t("ticket_minutes", { n: minutes });
   }
   document.getElementById("cancel").hidden = !(view.status === "waiting" || view.status === "postponed");
   if (view.status === "called") {
-    document.title = texts.ticket_called_title
-      .replace("{number}", view.number)
-      .replace("{workplace}", view.workplace_name || "");
+    document.title = t("ticket_called_title", { number: view.number, workplace: view.workplace_name || "" });
     if (before !== "called") notifyCalled();
   } else {
     document.title = originalTitle;

@@ -135,8 +135,7 @@ async fn the_pages_serve_visitors_and_refuse_bad_addresses() {
         "ticket.css",
         "counter.js",
         "chime.js",
-        "staff.js",
-        "device.js",
+        "common.js",
         "pair.js",
     ] {
         let response = get(format!("/assets/{asset}")).await;
@@ -199,4 +198,99 @@ async fn the_pages_serve_visitors_and_refuse_bad_addresses() {
     let page = get(failed).await.text().await.expect("page");
     assert!(page.contains("could not be cancelled"), "{page}");
     assert!(page.contains("Ticket cancelled"), "{page}");
+}
+
+/// The `/assets/…` addresses that `page` links from its `href` and `src` attributes.
+fn linked_assets(page: &str) -> Vec<String> {
+    ["href=\"/assets/", "src=\"/assets/"]
+        .iter()
+        .flat_map(|attribute| {
+            page.match_indices(attribute).map(move |(at, _)| {
+                let rest = &page[at + attribute.len() - "/assets/".len()..];
+                rest.split('"').next().unwrap_or_default().to_string()
+            })
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn every_page_links_assets_that_exist_and_caches_keep_them() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let demo = Demo::spawn(dir.path()).await;
+    let ticket = demo.issue(demo.service("A")).await;
+    let token = ticket["token"].as_str().expect("token");
+    let branch = demo.branch();
+    let workplace = demo.workplace(0);
+    let client = reqwest::Client::new();
+    let get = |path: &str, etag: Option<&str>| {
+        let mut request = client.get(demo.at(path));
+        if let Some(etag) = etag {
+            request = request.header("if-none-match", etag);
+        }
+        async move { request.send().await.expect("an answer") }
+    };
+    let header = |response: &reqwest::Response, name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+
+    let mut linked = std::collections::BTreeSet::new();
+    for path in [
+        "/".to_string(),
+        "/operator".to_string(),
+        "/admin".to_string(),
+        "/pair".to_string(),
+        format!("/kiosk/{branch}"),
+        format!("/display/{branch}"),
+        format!("/display/{branch}/workplace/{workplace}"),
+        format!("/t/{token}"),
+        format!("/t/{token}/print"),
+        format!("/t/{}", "f".repeat(32)),
+    ] {
+        let page = get(&path, None).await.text().await.expect("a page");
+        let assets = linked_assets(&page);
+        assert!(
+            assets.iter().any(|a| a.ends_with(".css")),
+            "{path} links its stylesheet: {page}"
+        );
+        assert!(
+            assets.iter().any(|a| a.starts_with("/assets/favicon.")),
+            "{path} names its icon"
+        );
+        linked.extend(assets);
+    }
+    for address in &linked {
+        let file = address.trim_start_matches("/assets/");
+        assert_eq!(file.split('.').count(), 3, "{address} is a hashed name");
+        let response = get(address, None).await;
+        assert_eq!(response.status(), 200, "{address}");
+        assert_eq!(
+            header(&response, "cache-control"),
+            "public, max-age=31536000, immutable",
+            "{address}"
+        );
+        let etag = header(&response, "etag");
+        let plain = file.split('.').enumerate().filter(|(i, _)| *i != 1);
+        let plain: Vec<&str> = plain.map(|(_, part)| part).collect();
+        let plain = format!("/assets/{}", plain.join("."));
+        let response = get(&plain, None).await;
+        assert_eq!(response.status(), 200, "{plain}");
+        assert_eq!(header(&response, "cache-control"), "no-cache", "{plain}");
+        assert_eq!(header(&response, "etag"), etag, "{plain}");
+        let again = get(&plain, Some(&etag)).await;
+        assert_eq!(again.status(), 304, "{plain}");
+    }
+
+    let missing = get("/assets/nothing.js", None).await;
+    assert_eq!(missing.status(), 404);
+    let body: serde_json::Value = missing.json().await.expect("a JSON error");
+    assert_eq!(body["error"]["code"], json!("route_not_found"));
+
+    let icon = get("/favicon.ico", None).await;
+    assert_eq!(icon.status(), 200);
+    assert_eq!(header(&icon, "content-type"), "image/svg+xml");
 }

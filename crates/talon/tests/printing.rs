@@ -239,5 +239,9 @@ async fn the_branchs_own_lines_open_and_close_a_ticket_in_its_language() {
         .text()
         .await
         .expect("html");
-    assert!(html.contains("Thank you for waiting &lt;3"), "{html}");
+    // The branch's own text is shown as text: its `<` escaped, never markup.
+    assert!(
+        html.contains("Thank you for waiting &#60;3") && !html.contains("waiting <3"),
+        "{html}"
+    );
 }

@@ -1,22 +1,18 @@
 //! The hall display at `/display/{branch}?token=…` (a display device's token), the counter
-//! display above one workplace at `/display/{branch}/workplace/{id}?token=…`, and their assets.
-//! The pages are shells in the branch's language; their scripts (`assets/display.js`,
-//! `assets/counter.js`) read the branch's state and follow its event stream. Assets are embedded
-//! in the binary.
+//! display above one workplace at `/display/{branch}/workplace/{id}?token=…`. The pages are
+//! shells in the branch's language (`templates/display.html`, `templates/counter.html`); their
+//! scripts (`assets/display.js`, `assets/counter.js`) read the branch's state and follow its
+//! event stream.
 
-use super::page;
+use super::page::{self, Frame, Page};
 use crate::app::App;
-use crate::i18n::text;
+use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use std::sync::Arc;
 use talon_core::{BranchId, Language, WorkplaceId};
-
-const DISPLAY_JS: &str = include_str!("../../assets/display.js");
-const DISPLAY_CSS: &str = include_str!("../../assets/display.css");
-const COUNTER_JS: &str = include_str!("../../assets/counter.js");
 
 /// What the counter display's script says by itself.
 const COUNTER_TEXTS: &[&str] = &[
@@ -31,6 +27,47 @@ const COUNTER_TEXTS: &[&str] = &[
 pub struct PageQuery {
     /// ru, en or de instead of the branch's first language.
     lang: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "display.html")]
+struct HallPage {
+    frame: Frame,
+    branch: BranchId,
+}
+
+#[derive(Template)]
+#[template(path = "counter.html")]
+struct CounterPage {
+    frame: Frame,
+    branch: BranchId,
+    workplace: WorkplaceId,
+}
+page::page!(HallPage, CounterPage);
+
+fn hall(language: Language, branch: BranchId) -> HallPage {
+    HallPage {
+        frame: Frame {
+            language,
+            style: "display.css",
+            script: Some("display.js"),
+            texts: None,
+        },
+        branch,
+    }
+}
+
+fn counter_page(language: Language, branch: BranchId, workplace: WorkplaceId) -> CounterPage {
+    CounterPage {
+        frame: Frame::scripted(
+            language,
+            "display.css",
+            "counter.js",
+            page::texts(language, COUNTER_TEXTS),
+        ),
+        branch,
+        workplace,
+    }
 }
 
 /// The language of a display page: asked for, else the branch's first.
@@ -53,34 +90,7 @@ pub async fn page(
     let Some(language) = page_language(&app, branch, &query).await else {
         return (StatusCode::NOT_FOUND, "no such branch").into_response();
     };
-    let t = |key| text(language, key);
-    Html(format!(
-        r#"<!doctype html>
-<html lang="{lang}">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Talon</title>
-<link rel="stylesheet" href="/assets/display.css">
-</head>
-<body data-branch="{branch}">
-<header><span id="branch"></span><span id="clock"></span></header>
-<main>
-<div class="headings"><span>{ticket}</span><span></span><span class="workplace">{workplace}</span></div>
-<ol id="calls"></ol>
-</main>
-<footer><ul id="queues" aria-label="{waiting}"></ul></footer>
-<div id="status" hidden>{offline}</div>
-{unpaired}
-<script type="module" src="/assets/display.js"></script>
-</body>
-</html>"#,
-        lang = language.code(),
-        ticket = t("display_ticket"),
-        workplace = t("display_workplace"),
-        waiting = t("display_waiting"),
-        offline = t("display_offline"),
-        unpaired = page::unpaired_notice(language),
-    ))
-    .into_response()
+    page::html(&hall(language, branch))
 }
 
 /// The display above one counter: the ticket called there, large.
@@ -95,39 +105,44 @@ pub async fn counter(
     if app.branches.workplace_branch(workplace) != Some(branch) {
         return (StatusCode::NOT_FOUND, "no such workplace").into_response();
     }
-    Html(format!(
-        r#"<!doctype html>
-<html lang="{lang}">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Talon</title>
-<link rel="stylesheet" href="/assets/display.css">
-{texts}
-<script type="module" src="/assets/counter.js"></script>
-</head>
-<body class="counter" data-branch="{branch}" data-workplace="{workplace}">
-<header><span>{label}</span><span id="workplace"></span></header>
-<main><p id="number"></p><p id="state"></p></main>
-<div id="status" hidden>{offline}</div>
-{unpaired}
-</body>
-</html>"#,
-        lang = language.code(),
-        texts = page::texts(language, COUNTER_TEXTS),
-        label = text(language, "display_workplace"),
-        offline = text(language, "display_offline"),
-        unpaired = page::unpaired_notice(language),
-    ))
-    .into_response()
+    page::html(&counter_page(language, branch, workplace))
 }
 
-pub async fn script() -> impl IntoResponse {
-    page::asset("text/javascript; charset=utf-8", DISPLAY_JS)
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::assets::FILES;
+    use crate::http::page::checked;
 
-pub async fn counter_script() -> impl IntoResponse {
-    page::asset("text/javascript; charset=utf-8", COUNTER_JS)
-}
+    #[test]
+    fn the_displays_link_their_assets_and_the_counter_finds_its_texts() {
+        let script = FILES
+            .iter()
+            .find(|(name, _, _)| *name == "counter.js")
+            .map(|(_, _, body)| std::str::from_utf8(body).expect("UTF-8"))
+            .expect("counter.js");
+        for key in COUNTER_TEXTS {
+            assert!(script.contains(key), "{key} is used");
+        }
+        for language in Language::ALL {
+            let page = hall(language, BranchId(3)).render().expect("a page");
+            checked::links_exist(&page);
+            assert!(page.contains(r#"<body data-branch="3">"#), "{page}");
+            assert!(
+                !page.contains(r#"id="texts""#),
+                "the hall display needs no texts"
+            );
 
-pub async fn style() -> impl IntoResponse {
-    page::asset("text/css; charset=utf-8", DISPLAY_CSS)
+            let page = counter_page(language, BranchId(3), WorkplaceId(9))
+                .render()
+                .expect("a page");
+            checked::links_exist(&page);
+            let (texts, rest) = checked::texts_block(&page);
+            checked::holds(&texts, language, &page::texts(language, COUNTER_TEXTS));
+            assert!(
+                rest.contains(r#"<body class="counter" data-branch="3" data-workplace="9">"#),
+                "{rest}"
+            );
+        }
+    }
 }

@@ -2,19 +2,17 @@
 //! as large buttons, grouped where the configuration groups them, closed ones shown closed with
 //! today's hours; then the ticket on screen with its QR code, printed on the kiosk's network
 //! printer (by the server) or else through the browser. The page is a shell in the chosen
-//! language; `assets/kiosk.js` does the rest.
+//! language (`templates/kiosk.html`); `assets/kiosk.js` does the rest.
 
-use super::page::{self, escape};
+use super::page::{self, Frame, LanguageLink, Page, language_links};
 use crate::app::App;
+use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use std::sync::Arc;
 use talon_core::{BranchId, Language};
-
-const KIOSK_JS: &str = include_str!("../../assets/kiosk.js");
-const KIOSK_CSS: &str = include_str!("../../assets/kiosk.css");
 
 /// What the kiosk's script says by itself.
 const SCRIPT_TEXTS: &[&str] = &[
@@ -41,13 +39,37 @@ const SCRIPT_TEXTS: &[&str] = &[
     "error_daily_limit_reached",
     "error_numbering_exhausted",
     "error_rate_limited",
-    "display_offline",
 ];
 
 #[derive(Deserialize)]
 pub struct PageQuery {
     /// ru, en or de instead of the branch's first language.
     lang: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "kiosk.html")]
+struct KioskPage {
+    frame: Frame,
+    branch: BranchId,
+    default_language: Language,
+    /// The branch's languages, as buttons.
+    links: Vec<LanguageLink>,
+}
+page::page!(KioskPage);
+
+fn render(branch: BranchId, languages: &[Language], language: Language) -> KioskPage {
+    KioskPage {
+        frame: Frame::scripted(
+            language,
+            "kiosk.css",
+            "kiosk.js",
+            page::texts(language, SCRIPT_TEXTS),
+        ),
+        branch,
+        default_language: languages[0],
+        links: language_links(languages, language, |_| String::new()),
+    }
 }
 
 pub async fn page(
@@ -63,51 +85,51 @@ pub async fn page(
         .await
         .ok()
         .flatten()
+        .filter(|languages| !languages.is_empty())
         .unwrap_or_else(|| vec![Language::En]);
     let language = page::language(query.lang.as_deref(), languages[0]);
-    // The language buttons keep the rest of the kiosk's address (its token, paper, …): the
-    // script rewrites them; the server only needs to name the languages.
-    let buttons: String = languages
-        .iter()
-        .map(|l| {
-            let current = if *l == language { r#" aria-current="true""# } else { "" };
-            format!(
-                r#"<button type="button" data-lang="{code}" lang="{code}"{current}>{name}</button>"#,
-                code = l.code(),
-                name = escape(crate::i18n::text(*l, "language_name")),
-            )
-        })
-        .collect();
-    Html(format!(
-        r#"<!doctype html>
-<html lang="{lang}">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1, user-scalable=no">
-<title>Talon</title>
-<link rel="stylesheet" href="/assets/kiosk.css">
-{texts}
-<script type="module" src="/assets/kiosk.js"></script>
-</head>
-<body data-branch="{branch}" data-default-lang="{default}">
-<header><span id="branch"></span><nav id="languages"><button type="button" id="larger" aria-pressed="false" title="{larger}" aria-label="{larger}">A+</button>{buttons}</nav></header>
-<main id="screen" aria-live="polite"></main>
-<div id="status" hidden>{offline}</div>
-{unpaired}
-</body>
-</html>"#,
-        lang = language.code(),
-        default = languages[0].code(),
-        texts = page::texts(language, SCRIPT_TEXTS),
-        offline = escape(crate::i18n::text(language, "display_offline")),
-        larger = escape(crate::i18n::text(language, "kiosk_larger_text")),
-        unpaired = page::unpaired_notice(language),
-    ))
-    .into_response()
+    page::html(&render(branch, &languages, language))
 }
 
-pub async fn script() -> impl IntoResponse {
-    page::asset("text/javascript; charset=utf-8", KIOSK_JS)
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::assets::FILES;
+    use crate::http::page::checked;
 
-pub async fn style() -> impl IntoResponse {
-    page::asset("text/css; charset=utf-8", KIOSK_CSS)
+    #[test]
+    fn the_kiosk_names_its_languages_and_its_script_finds_its_texts() {
+        let source = |file: &str| {
+            FILES
+                .iter()
+                .find(|(name, _, _)| *name == file)
+                .map(|(_, _, body)| std::str::from_utf8(body).expect("UTF-8"))
+                .expect("embedded")
+        };
+        let script = source("kiosk.js");
+        // The errors' texts are looked up by the code the server answers.
+        for key in SCRIPT_TEXTS.iter().filter(|k| !k.starts_with("error_")) {
+            assert!(script.contains(key), "{key} is used");
+        }
+        let languages = [Language::De, Language::En];
+        let page = render(BranchId(7), &languages, Language::En)
+            .render()
+            .expect("a page");
+        checked::links_exist(&page);
+        let (texts, rest) = checked::texts_block(&page);
+        checked::holds(
+            &texts,
+            Language::En,
+            &page::texts(Language::En, SCRIPT_TEXTS),
+        );
+        assert!(
+            rest.contains(r#"data-branch="7" data-default-lang="de""#),
+            "{rest}"
+        );
+        assert!(
+            rest.contains(r#"<button type="button" data-lang="en" lang="en" aria-current="true">English</button>"#),
+            "{rest}"
+        );
+        assert!(rest.contains(r#"<div id="unpaired" role="alert" hidden>"#));
+    }
 }

@@ -1,7 +1,8 @@
-//! The HTTP interface: the REST API under `/api/v1`, its OpenAPI document, health and metrics.
-//! One module per resource.
+//! The HTTP interface: the REST API under `/api/v1`, its OpenAPI document, health and metrics,
+//! the server-rendered pages and the files they load. One module per resource or page.
 
 mod admin;
+mod assets;
 mod auth;
 mod branches;
 pub(crate) mod config;
@@ -139,7 +140,6 @@ pub fn router(app: Arc<App>) -> Router {
         .nest("/api/v1", api)
         .route("/api/openapi.json", get(system::openapi))
         .route("/", get(start::page))
-        .route("/assets/start.css", get(start::style))
         .route("/t/{token}", get(ticket_page::page))
         .route("/t/{token}/print", get(ticket_page::print))
         .route("/t/{token}/qr.svg", get(ticket_page::qr_code))
@@ -148,26 +148,13 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/display/{branch}", get(display::page))
         .route("/operator", get(operator::page))
         .route("/admin", get(admin::page))
-        .route("/assets/admin.js", get(admin::script))
-        .route("/assets/admin.css", get(admin::style))
-        .route("/assets/operator.js", get(operator::script))
-        .route("/assets/operator.css", get(operator::style))
         .route(
             "/display/{branch}/workplace/{workplace}",
             get(display::counter),
         )
-        .route("/assets/display.js", get(display::script))
-        .route("/assets/display.css", get(display::style))
-        .route("/assets/counter.js", get(display::counter_script))
-        .route("/assets/chime.js", get(page::chime_script))
-        .route("/assets/device.js", get(page::device_script))
-        .route("/assets/staff.js", get(page::staff_script))
         .route("/pair", get(pair::page))
-        .route("/assets/pair.js", get(pair::script))
-        .route("/assets/kiosk.js", get(kiosk::script))
-        .route("/assets/kiosk.css", get(kiosk::style))
-        .route("/assets/ticket.js", get(ticket_page::script))
-        .route("/assets/ticket.css", get(ticket_page::style))
+        .route("/assets/{file}", get(assets::serve))
+        .route("/favicon.ico", get(assets::favicon))
         .route("/health", get(system::health))
         .route("/metrics", get(system::metrics))
         .fallback(not_found)

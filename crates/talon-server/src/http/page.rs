@@ -1,20 +1,19 @@
-//! What the server-rendered pages share: HTML escaping, the page's language, the texts a page's
-//! script needs (as a JSON data block, never as executable inline script) and embedded assets.
+//! What the server-rendered pages share: the page's language, the [`Frame`] that the shared
+//! layout (`templates/layout.html`) fills in every page (stylesheet, entry script, the texts a
+//! script needs as a JSON data block, never as executable inline script), the [`Page`] helpers
+//! templates call (`t` for a translation, `asset` for a file's cache-busting address), and the
+//! answer a rendered page makes. The templates live in `crates/talon-server/templates/` and are
+//! compiled with the binary; askama escapes every value they show.
 
+use super::assets;
+use crate::error::ApiError;
 use crate::i18n::{negotiate, text};
+use askama::Template;
 use axum::http::{HeaderMap, header};
-use axum::response::{Html, IntoResponse};
+use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use talon_core::Language;
-
-/// HTML-escapes text that comes from configuration, translations or the visitor.
-pub fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
 
 /// A page's `?lang=`: ru, en or de instead of the default.
 #[derive(Deserialize)]
@@ -24,22 +23,15 @@ pub struct LangQuery {
 
 /// The language of a page not bound to a branch: the one asked for, else the browser's.
 pub fn browser_language(headers: &HeaderMap, query: &LangQuery) -> Language {
-    let browser = negotiate(
+    language(query.lang.as_deref(), negotiate_header(headers))
+}
+
+/// The first of Talon's languages the browser asks for, English otherwise.
+pub fn negotiate_header(headers: &HeaderMap) -> Language {
+    negotiate(
         headers
             .get(header::ACCEPT_LANGUAGE)
             .and_then(|v| v.to_str().ok()),
-    );
-    language(query.lang.as_deref(), browser)
-}
-
-/// A page in the language the browser asked for: caches keep one copy per language.
-pub fn negotiated(language: Language, html: String) -> impl IntoResponse {
-    (
-        [
-            (header::CONTENT_LANGUAGE, language.code()),
-            (header::VARY, "Accept-Language"),
-        ],
-        Html(html),
     )
 }
 
@@ -48,18 +40,91 @@ pub fn language(asked: Option<&str>, default: Language) -> Language {
     asked.and_then(Language::parse).unwrap_or(default)
 }
 
-/// `<script type="application/json" id="texts">` with the translations of `keys`: data the
-/// page's script reads, so the page needs no inline executable script.
-pub fn texts(language: Language, keys: &[&str]) -> String {
-    let map: serde_json::Map<String, serde_json::Value> = keys
-        .iter()
-        .map(|key| (key.to_string(), text(language, key).into()))
-        .collect();
-    // `<` never appears raw, so no text can close the block early.
-    let json = serde_json::Value::Object(map)
-        .to_string()
-        .replace('<', "\\u003c");
-    format!(r#"<script type="application/json" id="texts">{json}</script>"#)
+/// The translations a page's script reads from its `#texts` data block, by key.
+pub type Texts = BTreeMap<&'static str, &'static str>;
+
+/// The translations of `keys` in `language`.
+pub fn texts(language: Language, keys: &[&'static str]) -> Texts {
+    keys.iter().map(|&key| (key, text(language, key))).collect()
+}
+
+/// What the layout puts around every page.
+pub struct Frame {
+    pub language: Language,
+    /// The page's stylesheet, an embedded asset's name.
+    pub style: &'static str,
+    /// The page's entry script (an ES module), an embedded asset's name.
+    pub script: Option<&'static str>,
+    /// The texts the script needs, rendered as JSON in which `<` never appears raw, so no text
+    /// can end the block.
+    pub texts: Option<Texts>,
+}
+
+impl Frame {
+    /// A page with a stylesheet and nothing else.
+    pub fn plain(language: Language, style: &'static str) -> Self {
+        Frame {
+            language,
+            style,
+            script: None,
+            texts: None,
+        }
+    }
+
+    /// A page whose script `script` reads `texts`.
+    pub fn scripted(
+        language: Language,
+        style: &'static str,
+        script: &'static str,
+        texts: Texts,
+    ) -> Self {
+        Frame {
+            language,
+            style,
+            script: Some(script),
+            texts: Some(texts),
+        }
+    }
+}
+
+/// What every page's template calls: its frame, and through it `t("key")` and `asset("file")`.
+pub trait Page: Template {
+    fn frame(&self) -> &Frame;
+
+    /// The translation of `key` in the page's language.
+    fn t<'k>(&self, key: &'k str) -> &'k str {
+        text(self.frame().language, key)
+    }
+
+    /// The address of the embedded file `name`, under its hashed name.
+    fn asset(&self, name: &str) -> String {
+        assets::url(name)
+    }
+
+    /// The page's language code, for `lang` attributes and `?lang=` links.
+    fn lang(&self) -> &'static str {
+        self.frame().language.code()
+    }
+}
+
+/// Implements [`Page`] for template structs that keep their frame in a `frame` field.
+macro_rules! page {
+    ($($page:ty),+ $(,)?) => {
+        $(impl $crate::http::page::Page for $page {
+            fn frame(&self) -> &$crate::http::page::Frame {
+                &self.frame
+            }
+        })+
+    };
+}
+pub(crate) use page;
+
+/// A link to a page in one language, as `templates/languages.html` shows it.
+pub struct LanguageLink {
+    pub href: String,
+    pub code: &'static str,
+    pub name: &'static str,
+    pub current: bool,
 }
 
 /// Links to the page in each of `languages`, the current one marked.
@@ -67,77 +132,102 @@ pub fn language_links(
     languages: &[Language],
     current: Language,
     href: impl Fn(Language) -> String,
-) -> String {
+) -> Vec<LanguageLink> {
     languages
         .iter()
-        .map(|&l| {
-            let current = if l == current {
-                r#" aria-current="true""#
-            } else {
-                ""
-            };
-            format!(
-                r#"<a href="{}" lang="{}"{current}>{}</a>"#,
-                escape(&href(l)),
-                l.code(),
-                escape(text(l, "language_name"))
-            )
+        .map(|&l| LanguageLink {
+            href: href(l),
+            code: l.code(),
+            name: text(l, "language_name"),
+            current: l == current,
         })
         .collect()
 }
 
-const CHIME_JS: &str = include_str!("../../assets/chime.js");
-
-/// The chime the hall display and the ticket page share, an ES module.
-pub async fn chime_script() -> impl IntoResponse {
-    asset("text/javascript; charset=utf-8", CHIME_JS)
+/// The page as HTML; a template that fails to render (it cannot, short of a bug) is a 500.
+pub fn html(page: &impl Template) -> Response {
+    match page.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(error) => {
+            tracing::error!(%error, "a page did not render");
+            ApiError::internal().into_response()
+        }
+    }
 }
 
-const DEVICE_JS: &str = include_str!("../../assets/device.js");
-const STAFF_JS: &str = include_str!("../../assets/staff.js");
-
-/// What the staff pages share: calling the API with their session, an ES module.
-pub async fn staff_script() -> impl IntoResponse {
-    asset("text/javascript; charset=utf-8", STAFF_JS)
-}
-
-/// What the device pages share: their token and the "not paired" notice, an ES module.
-pub async fn device_script() -> impl IntoResponse {
-    asset("text/javascript; charset=utf-8", DEVICE_JS)
-}
-
-/// The notice a device page shows when its token is unknown or was revoked, hidden until then.
-pub fn unpaired_notice(language: Language) -> String {
-    format!(
-        r#"<div id="unpaired" role="alert" hidden><p>{}</p><a href="/pair?lang={}">{}</a></div>"#,
-        escape(text(language, "device_unpaired")),
-        language.code(),
-        escape(text(language, "device_pair_link")),
-    )
-}
-
-/// An asset embedded in the binary.
-pub fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {
+/// A page in the language the browser asked for: caches keep one copy per language.
+pub fn negotiated(page: &impl Page) -> Response {
+    let language = page.frame().language;
     (
         [
-            (header::CONTENT_TYPE, content_type),
-            (header::CACHE_CONTROL, "no-cache"),
+            (header::CONTENT_LANGUAGE, language.code()),
+            (header::VARY, "Accept-Language"),
         ],
-        body,
+        html(page),
     )
+        .into_response()
 }
 
-/// Checks of a page whose script takes every text with one prefix, for its tests.
+/// Checks of a rendered page, for the pages' tests.
 #[cfg(test)]
 pub(crate) mod checked {
-    use super::texts;
-    use crate::i18n::keys_with_prefix;
+    use super::Texts;
+    use crate::http::assets;
+    use crate::i18n::{keys_with_prefix, text};
     use talon_core::Language;
+
+    const OPEN: &str = r#"<script type="application/json" id="texts">"#;
+
+    /// The texts block of `page`, parsed, and the page without it. Asserts that the block is
+    /// there once, holds no raw `<` and is followed by nothing but the entry script's tag.
+    pub fn texts_block(page: &str) -> (std::collections::HashMap<String, String>, String) {
+        assert_eq!(page.matches(OPEN).count(), 1, "one texts block");
+        let start = page.find(OPEN).expect("a texts block");
+        let json_start = start + OPEN.len();
+        let json_end = json_start + page[json_start..].find("</script>").expect("its end");
+        let json = &page[json_start..json_end];
+        assert!(!json.contains('<'), "no raw < in the block: {json}");
+        let texts = serde_json::from_str(json).expect("the block is JSON");
+        let rest = format!(
+            "{}{}",
+            &page[..start],
+            &page[json_end + "</script>".len()..]
+        );
+        (texts, rest)
+    }
+
+    /// Asserts that every stylesheet, script and icon `page` links is an embedded asset.
+    pub fn links_exist(page: &str) {
+        for attribute in [r#"href="/assets/"#, r#"src="/assets/"#] {
+            for (at, _) in page.match_indices(attribute) {
+                let address = &page[at + attribute.len() - "/assets/".len()..];
+                let address = address.split('"').next().unwrap_or_default();
+                let known = assets::FILES
+                    .iter()
+                    .any(|(name, _, _)| assets::url(name) == address);
+                assert!(known, "{address} is not an embedded asset's address");
+            }
+        }
+    }
+
+    /// Asserts that the page's block holds exactly the translations of `keys` in `language`.
+    pub fn holds(
+        texts: &std::collections::HashMap<String, String>,
+        language: Language,
+        keys: &Texts,
+    ) {
+        assert_eq!(texts.len(), keys.len());
+        for (key, value) in keys {
+            assert_eq!(texts.get(*key).map(String::as_str), Some(*value), "{key}");
+            assert_eq!(*value, text(language, key));
+        }
+    }
 
     /// Asserts that the catalogue has at least `at_least` keys with `prefix`, among them every
     /// one of `families`; that every such key `sources` use exists; and that each language's
-    /// rendering holds the texts block once, as data (no text ends it early). Answers each
-    /// language's markup without the block, for the page's own checks.
+    /// rendering holds the texts block once, as data (no text ends it early), with every key of
+    /// the prefix, and links only embedded assets. Answers each language's markup without the
+    /// block, for the page's own checks.
     pub fn texts_of_page(
         prefix: &str,
         at_least: usize,
@@ -163,15 +253,10 @@ pub(crate) mod checked {
             .map(|language| {
                 let page = render(language);
                 assert_eq!(page.matches("</script>").count(), 2, "no text ends a block");
-                let block = texts(language, &keys);
-                assert!(page.contains(&block));
-                let json = block
-                    .trim_start_matches(r#"<script type="application/json" id="texts">"#)
-                    .trim_end_matches("</script>");
-                let texts: std::collections::HashMap<String, String> =
-                    serde_json::from_str(json).expect("JSON");
-                assert_eq!(texts.len(), keys.len());
-                page.replace(&block, "")
+                links_exist(&page);
+                let (texts, rest) = texts_block(&page);
+                holds(&texts, language, &super::texts(language, &keys));
+                rest
             })
             .collect()
     }
@@ -181,15 +266,51 @@ pub(crate) mod checked {
 mod tests {
     use super::*;
 
+    #[derive(Template)]
+    #[template(
+        source = r#"{% extends "layout.html" %}{% block content %}<p>{{ t("x") }}</p>{% endblock %}"#,
+        ext = "html"
+    )]
+    struct Probe {
+        frame: Frame,
+    }
+    page!(Probe);
+
     #[test]
     fn texts_cannot_break_out_of_their_block() {
-        let block = texts(Language::En, &["ticket_title"]);
-        assert!(block.ends_with("</script>"));
-        assert_eq!(block.matches("</script>").count(), 1);
-        assert!(block.contains(r#""ticket_title":"Your ticket""#));
-        assert_eq!(
-            escape(r#"<a href="x">'&'</a>"#),
-            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        let mut texts = texts(Language::En, &["ticket_title"]);
+        texts.insert("x", "</script><script>alert('&')</script>");
+        let page = Probe {
+            frame: Frame::scripted(Language::En, "ticket.css", "ticket.js", texts),
+        }
+        .render()
+        .expect("a page");
+        let (texts, rest) = checked::texts_block(&page);
+        assert_eq!(texts["ticket_title"], "Your ticket");
+        assert_eq!(texts["x"], "</script><script>alert('&')</script>");
+        assert_eq!(page.matches("</script>").count(), 2, "{page}");
+        assert!(rest.contains("<p>x</p>"), "a missing text shows its key");
+        assert!(
+            rest.starts_with("<!doctype html>\n<html lang=\"en\">"),
+            "{rest}"
         );
+        checked::links_exist(&page);
+        assert!(page.contains(&assets::url("favicon.svg")));
+    }
+
+    #[test]
+    fn values_are_escaped() {
+        #[derive(Template)]
+        #[template(source = "<a title=\"{{ value }}\">{{ value }}</a>", ext = "html")]
+        struct Escaped<'a> {
+            value: &'a str,
+        }
+        let shown = Escaped {
+            value: r#"<a href="x">'&'</a>"#,
+        }
+        .render()
+        .expect("markup");
+        let escaped = "&#60;a href=&#34;x&#34;&#62;&#39;&#38;&#39;&#60;/a&#62;";
+        assert_eq!(shown, format!(r#"<a title="{escaped}">{escaped}</a>"#));
     }
 }

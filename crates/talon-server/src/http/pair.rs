@@ -3,56 +3,67 @@
 //! for the device's token, keeps the token in the browser's storage and opens the device's
 //! page. In the language of `?lang=` or the browser.
 
-use super::page::{self, LangQuery, browser_language, escape};
-use crate::i18n::text;
+use super::page::{self, Frame, LangQuery, LanguageLink, Page, browser_language, language_links};
+use askama::Template;
 use axum::extract::Query;
 use axum::http::HeaderMap;
-use axum::response::{Html, IntoResponse};
+use axum::response::Response;
 use talon_core::Language;
 
-const PAIR_JS: &str = include_str!("../../assets/pair.js");
+/// What the pairing script says by itself.
+const SCRIPT_TEXTS: &[&str] = &["pair_invalid", "pair_failed", "error_rate_limited"];
 
-pub async fn page(headers: HeaderMap, Query(query): Query<LangQuery>) -> impl IntoResponse {
-    let language = browser_language(&headers, &query);
-    let t = |key| escape(text(language, key));
-    let links = page::language_links(&Language::ALL, language, |l| {
-        format!("/pair?lang={}", l.code())
-    });
-    Html(format!(
-        r#"<!doctype html>
-<html lang="{lang}">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Talon — {title}</title>
-<link rel="stylesheet" href="/assets/kiosk.css">
-{texts}
-<script type="module" src="/assets/pair.js"></script>
-</head>
-<body class="pair">
-<header><span>Talon</span><nav id="languages">{links}</nav></header>
-<main>
-<h1>{title}</h1>
-<p>{hint}</p>
-<form id="pair-form">
-<label for="code">{code}</label>
-<input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="12" required>
-<button type="submit" id="pair">{submit}</button>
-</form>
-<p id="message" class="error" role="alert" hidden></p>
-</main>
-</body>
-</html>"#,
-        lang = language.code(),
-        title = t("pair_title"),
-        hint = t("pair_hint"),
-        code = t("pair_code"),
-        submit = t("pair_submit"),
-        texts = page::texts(
+#[derive(Template)]
+#[template(path = "pair.html")]
+struct PairPage {
+    frame: Frame,
+    links: Vec<LanguageLink>,
+}
+page::page!(PairPage);
+
+fn render(language: Language) -> PairPage {
+    PairPage {
+        frame: Frame::scripted(
             language,
-            &["pair_invalid", "pair_failed", "error_rate_limited"]
+            "kiosk.css",
+            "pair.js",
+            page::texts(language, SCRIPT_TEXTS),
         ),
-    ))
+        links: language_links(&Language::ALL, language, |l| {
+            format!("/pair?lang={}", l.code())
+        }),
+    }
 }
 
-pub async fn script() -> impl IntoResponse {
-    page::asset("text/javascript; charset=utf-8", PAIR_JS)
+pub async fn page(headers: HeaderMap, Query(query): Query<LangQuery>) -> Response {
+    page::html(&render(browser_language(&headers, &query)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::assets::FILES;
+    use crate::http::page::checked;
+
+    #[test]
+    fn the_script_finds_its_texts() {
+        let script = FILES
+            .iter()
+            .find(|(name, _, _)| *name == "pair.js")
+            .map(|(_, _, body)| std::str::from_utf8(body).expect("UTF-8"))
+            .expect("pair.js");
+        for language in Language::ALL {
+            let page = render(language).render().expect("a page");
+            checked::links_exist(&page);
+            let (texts, rest) = checked::texts_block(&page);
+            checked::holds(&texts, language, &page::texts(language, SCRIPT_TEXTS));
+            assert!(
+                rest.contains(r#"<a href="/pair?lang=de" lang="de""#),
+                "{rest}"
+            );
+        }
+        for key in SCRIPT_TEXTS {
+            assert!(script.contains(key), "{key} is used");
+        }
+    }
 }

@@ -1,43 +1,39 @@
 //! The start page at `/`, in the visitor's language.
 
-use super::page;
-use crate::i18n::{negotiate, text};
-use axum::http::{HeaderMap, header};
-use axum::response::{Html, IntoResponse};
+use super::page::{self, Frame, Page, negotiate_header};
+use askama::Template;
+use axum::http::HeaderMap;
+use axum::response::Response;
 
-const START_CSS: &str = include_str!("../../assets/start.css");
+#[derive(Template)]
+#[template(path = "start.html")]
+struct StartPage {
+    frame: Frame,
+}
+page::page!(StartPage);
 
-pub async fn page(headers: HeaderMap) -> Html<String> {
-    let language = negotiate(
-        headers
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok()),
-    );
-    let t = |key| text(language, key);
-    Html(format!(
-        r#"<!doctype html>
-<html lang="{lang}">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Talon — {tagline}</title>
-<link rel="stylesheet" href="/assets/start.css"></head>
-<body><main>
-<h1>Talon</h1>
-<p>{tagline}</p>
-<p>{running}</p>
-<p><a class="main" href="/operator">{operator}</a> <a class="main" href="/admin">{admin}</a></p>
-<nav><a href="/api/openapi.json">{api}</a><a href="/health">{health}</a><a href="/metrics">{metrics}</a></nav>
-</main></body></html>"#,
-        lang = language.code(),
-        tagline = t("tagline"),
-        running = t("running"),
-        operator = t("start_operator"),
-        admin = t("start_admin"),
-        api = t("api"),
-        health = t("health"),
-        metrics = t("metrics"),
-    ))
+pub async fn page(headers: HeaderMap) -> Response {
+    let language = negotiate_header(&headers);
+    page::html(&StartPage {
+        frame: Frame::plain(language, "start.css"),
+    })
 }
 
-pub async fn style() -> impl IntoResponse {
-    page::asset("text/css; charset=utf-8", START_CSS)
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::page::checked;
+    use talon_core::Language;
+
+    #[test]
+    fn the_start_page_links_its_assets_and_escapes_nothing_twice() {
+        let page = StartPage {
+            frame: Frame::plain(Language::Ru, "start.css"),
+        }
+        .render()
+        .expect("a page");
+        checked::links_exist(&page);
+        assert!(page.contains("Сервер работает."), "{page}");
+        assert!(!page.contains("<script"), "no script: {page}");
+    }
 }

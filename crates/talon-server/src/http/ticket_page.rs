@@ -7,7 +7,7 @@
 //! in place, vibrating and chiming when the visitor is called. Nothing on it identifies the
 //! visitor, and it tells the browser to send no referrer, so the link does not leak.
 
-use super::page::{self, escape};
+use super::page::{self, Frame, LanguageLink, Page, Texts};
 use super::tickets::{by_token, public_request, ticket_url};
 use crate::app::App;
 use crate::branch::BranchHandle;
@@ -16,10 +16,11 @@ use crate::i18n::{text, wait_minutes};
 use crate::live::Subscription;
 use crate::printing::TicketFacts;
 use crate::qr;
+use askama::Template;
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use futures_util::stream;
 use jiff::Timestamp;
 use serde::Deserialize;
@@ -40,17 +41,11 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
 /// milliseconds, and a phone needs no more than a couple of updates a second.
 const MIN_READ_INTERVAL: Duration = Duration::from_millis(500);
 
-const TICKET_JS: &str = include_str!("../../assets/ticket.js");
-const TICKET_CSS: &str = include_str!("../../assets/ticket.css");
-
 /// What the page's script needs to say by itself.
 const SCRIPT_TEXTS: &[&str] = &[
-    "ticket_ahead",
-    "ticket_eta",
     "ticket_minutes",
     "ticket_soon",
     "ticket_called_title",
-    "display_offline",
     "status_waiting",
     "status_postponed",
     "status_called",
@@ -129,75 +124,73 @@ pub async fn page(
     };
     let view = &found.view;
     let language = page::language(query.lang.as_deref(), view.language);
-    let t = |key| text(language, key);
-    let status = status_text(language, view);
-    let queue = match (view.position, view.eta_seconds) {
-        (Some(ahead), Some(eta)) => format!(
-            r#"<dl id="queue"><dt>{}</dt><dd id="ahead">{ahead}</dd><dt>{}</dt><dd id="eta">{}</dd></dl>"#,
-            t("ticket_ahead"),
-            t("ticket_eta"),
-            escape(&wait_minutes(language, eta.div_ceil(60))),
-        ),
-        _ => {
-            r#"<dl id="queue" hidden><dt></dt><dd id="ahead"></dd><dt></dt><dd id="eta"></dd></dl>"#
-                .to_string()
-        }
+    let page = TicketPage {
+        frame: ticket_frame(language, Some(page::texts(language, SCRIPT_TEXTS))),
+        refresh_secs: REFRESH_SECS,
+        links: page::language_links(&found.languages, language, |l| {
+            format!("/t/{token}?lang={}", l.code())
+        }),
+        status_code: view.status.as_str(),
+        service: view.service_name.clone(),
+        number: view.number.clone(),
+        status: status_text(language, view),
+        queue: view
+            .position
+            .zip(view.eta_seconds)
+            .map(|(ahead, eta)| (ahead, wait_minutes(language, eta.div_ceil(60)))),
+        cancel_failed: query.cancel.is_some(),
+        queued: view.status.is_queued(),
+        lang_query: lang_query(&query),
+        token,
     };
-    let failed = if query.cancel.is_some() {
-        format!(
-            r#"<p class="error" role="alert">{}</p>"#,
-            t("ticket_cancel_failed")
-        )
-    } else {
-        String::new()
-    };
-    let cancel = format!(
-        r#"<details id="cancel"{hidden}><summary>{cancel}</summary><p>{confirm}</p>
-<form method="post" action="/t/{token}/cancel{lang_query}"><button type="submit">{yes}</button></form></details>"#,
-        hidden = if view.status.is_queued() {
-            ""
-        } else {
-            " hidden"
-        },
-        cancel = t("ticket_cancel"),
-        confirm = t("ticket_cancel_confirm"),
-        yes = t("ticket_cancel_yes"),
-        lang_query = lang_query(&query),
-    );
-    let links = page::language_links(&found.languages, language, |l| {
-        format!("/t/{token}?lang={}", l.code())
-    });
-    let body = format!(
-        r#"<nav class="languages">{links}</nav>
-<main data-token="{token}" data-status="{status_code}">
-<h1>{title}</h1>
-<p class="service">{service}</p>
-<p class="number" id="number">{number}</p>
-<p class="status" id="status" role="status">{status}</p>
-{queue}
-{failed}
-{cancel}
-<p class="offline" id="offline" hidden>{offline}</p>
-</main>"#,
-        status_code = view.status.as_str(),
-        title = t("ticket_title"),
-        service = escape(&view.service_name),
-        number = escape(&view.number),
-        status = escape(&status),
-        offline = t("display_offline"),
-    );
-    let head = format!(
-        r#"<noscript><meta http-equiv="refresh" content="{REFRESH_SECS}"></noscript>
-{}
-<script type="module" src="/assets/ticket.js"></script>"#,
-        page::texts(language, SCRIPT_TEXTS)
-    );
-    (
-        [(header::CACHE_CONTROL, "no-store")],
-        document(language, t("ticket_title"), "", &head, &body),
-    )
-        .into_response()
+    ([(header::CACHE_CONTROL, "no-store")], page::html(&page)).into_response()
 }
+
+/// The layout's part of the ticket's pages: their stylesheet, and the live page's script.
+fn ticket_frame(language: Language, texts: Option<Texts>) -> Frame {
+    Frame {
+        language,
+        style: "ticket.css",
+        script: texts.is_some().then_some("ticket.js"),
+        texts,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "ticket.html")]
+struct TicketPage {
+    frame: Frame,
+    refresh_secs: u32,
+    links: Vec<LanguageLink>,
+    token: String,
+    status_code: &'static str,
+    service: String,
+    number: String,
+    status: String,
+    /// The people ahead and the estimated wait, while the ticket is queued.
+    queue: Option<(usize, String)>,
+    cancel_failed: bool,
+    queued: bool,
+    lang_query: String,
+}
+
+#[derive(Template)]
+#[template(path = "ticket_print.html")]
+struct PrintPage {
+    frame: Frame,
+    facts: TicketFacts,
+    paper: u32,
+    eta: String,
+    qr: String,
+}
+
+#[derive(Template)]
+#[template(path = "ticket_missing.html")]
+struct MissingPage {
+    frame: Frame,
+    in_every_language: Vec<&'static str>,
+}
+page::page!(TicketPage, PrintPage, MissingPage);
 
 /// `?lang=…` when the visitor chose a language, so the page stays in it after the form.
 fn lang_query(query: &PageQuery) -> String {
@@ -259,47 +252,14 @@ pub async fn print(
     let Ok(Some(facts)) = facts else {
         return not_found();
     };
-    let t = |key| text(facts.language, key);
-    let eta = wait_minutes(facts.language, facts.eta_minutes);
-    // The branch's own lines in the ticket's language, as on a ticket the server prints.
-    let own = |class: &str, line: Option<&str>| {
-        line.map_or_else(String::new, |line| {
-            format!(r#"<p class="{class}">{}</p>"#, escape(line))
-        })
+    let page = PrintPage {
+        frame: ticket_frame(facts.language, None),
+        paper,
+        eta: wait_minutes(facts.language, facts.eta_minutes),
+        qr: qr::svg(&facts.url).unwrap_or_default(),
+        facts,
     };
-    let body = format!(
-        r#"<main class="receipt">
-{header}
-<p class="branch">{branch}</p>
-<p class="service">{service}</p>
-<p class="number">{number}</p>
-<p>{issued_label}: {issued}</p>
-<p>{ahead_label}: <b>{ahead}</b></p>
-<p>{eta_label}: <b>{eta}</b></p>
-<div class="qr">{qr}</div>
-<p class="footer">{footer}</p>
-{branch_footer}
-</main>"#,
-        header = own("header", facts.header.as_deref()),
-        branch_footer = own("branch-footer", facts.footer.as_deref()),
-        branch = escape(&facts.branch),
-        service = escape(&facts.service),
-        number = escape(&facts.number),
-        issued_label = t("ticket_issued"),
-        issued = escape(&facts.issued),
-        ahead_label = t("ticket_ahead"),
-        ahead = facts.ahead,
-        eta_label = t("ticket_eta"),
-        eta = escape(&eta),
-        qr = qr::svg(&facts.url).unwrap_or_default(),
-        footer = t("ticket_footer"),
-    );
-    let class = format!("print paper-{paper}");
-    (
-        [(header::CACHE_CONTROL, "no-store")],
-        document(facts.language, &facts.number, &class, "", &body),
-    )
-        .into_response()
+    ([(header::CACHE_CONTROL, "no-store")], page::html(&page)).into_response()
 }
 
 /// The QR code of the ticket's page, as SVG.
@@ -437,48 +397,91 @@ impl Watch {
 }
 
 fn not_found() -> Response {
-    let body = format!(
-        r#"<main><p class="status">{} · {} · {}</p></main>"#,
-        text(Language::Ru, "ticket_not_found"),
-        text(Language::En, "ticket_not_found"),
-        text(Language::De, "ticket_not_found")
-    );
+    let page = MissingPage {
+        frame: ticket_frame(Language::En, None),
+        in_every_language: Language::ALL
+            .into_iter()
+            .map(|l| text(l, "ticket_not_found"))
+            .collect(),
+    };
     (
         StatusCode::NOT_FOUND,
         [(header::CACHE_CONTROL, "no-store")],
-        document(
-            Language::En,
-            text(Language::En, "ticket_not_found"),
-            "",
-            "",
-            &body,
-        ),
+        page::html(&page),
     )
         .into_response()
 }
 
-fn document(language: Language, title: &str, class: &str, head: &str, body: &str) -> Html<String> {
-    Html(format!(
-        r#"<!doctype html>
-<html lang="{lang}">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>Talon — {title}</title>
-<link rel="stylesheet" href="/assets/ticket.css">
-{head}
-</head>
-<body class="{class}">
-{body}
-</body></html>"#,
-        lang = language.code(),
-        title = escape(title),
-    ))
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::assets::FILES;
+    use crate::http::page::checked;
 
-pub async fn script() -> impl IntoResponse {
-    page::asset("text/javascript; charset=utf-8", TICKET_JS)
-}
+    fn facts(header: Option<&str>) -> TicketFacts {
+        TicketFacts {
+            language: Language::De,
+            branch: "Mitte <1>".to_string(),
+            service: "Kasse".to_string(),
+            number: "A017".to_string(),
+            issued: "04.12.2026 16:05".to_string(),
+            ahead: 3,
+            eta_minutes: 7,
+            url: "https://talon.example/t/0".to_string(),
+            header: header.map(str::to_string),
+            footer: None,
+        }
+    }
 
-pub async fn style() -> impl IntoResponse {
-    page::asset("text/css; charset=utf-8", TICKET_CSS)
+    #[test]
+    fn the_ticket_pages_render_with_their_texts_and_assets() {
+        let script = FILES
+            .iter()
+            .find(|(name, _, _)| *name == "ticket.js")
+            .map(|(_, _, body)| std::str::from_utf8(body).expect("UTF-8"))
+            .expect("ticket.js");
+        for key in SCRIPT_TEXTS {
+            assert!(script.contains(key), "{key} is used");
+        }
+
+        let print = PrintPage {
+            frame: ticket_frame(Language::De, None),
+            paper: 58,
+            eta: wait_minutes(Language::De, 7),
+            qr: "<svg></svg>".to_string(),
+            facts: facts(Some("Willkommen & danke")),
+        }
+        .render()
+        .expect("a page");
+        checked::links_exist(&print);
+        assert!(!print.contains("<script"), "the printout runs no script");
+        assert!(
+            print.contains(r#"<body class="print paper-58">"#),
+            "{print}"
+        );
+        assert!(print.contains(r#"<p class="branch">Mitte &#60;1&#62;</p>"#));
+        assert!(print.contains(r#"<p class="header">Willkommen &#38; danke</p>"#));
+        assert!(print.contains(r#"<div class="qr"><svg></svg></div>"#));
+        assert!(
+            !print.contains("branch-footer"),
+            "no footer line without one"
+        );
+
+        let missing = MissingPage {
+            frame: ticket_frame(Language::En, None),
+            in_every_language: Language::ALL
+                .into_iter()
+                .map(|l| text(l, "ticket_not_found"))
+                .collect(),
+        }
+        .render()
+        .expect("a page");
+        checked::links_exist(&missing);
+        let said: Vec<&str> = Language::ALL
+            .into_iter()
+            .map(|l| text(l, "ticket_not_found"))
+            .collect();
+        assert!(missing.contains(&said.join(" · ")), "{missing}");
+        assert!(missing.contains(r#"<meta name="referrer" content="no-referrer">"#));
+    }
 }

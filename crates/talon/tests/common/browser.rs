@@ -236,7 +236,9 @@ impl Browser {
         assert_eq!(visible, json!(true), "{css} never became visible");
     }
 
-    /// Types `text` into the input matching `css`, replacing what it held.
+    /// Types `text` into the input matching `css`, replacing what it held. Waits until the
+    /// input shows, as a click does: a form in the page from the start may still be hidden
+    /// (the sign-in form while signing out ends the session), and a hidden input takes no keys.
     pub async fn fill(&self, css: &str, text: &str) {
         let input = self
             .client
@@ -245,6 +247,7 @@ impl Browser {
             .for_element(Locator::Css(css))
             .await
             .unwrap_or_else(|e| panic!("no {css} to fill: {e}"));
+        self.wait_visible(css).await;
         input.clear().await.expect("clearing the input");
         input.send_keys(text).await.expect("typing");
     }

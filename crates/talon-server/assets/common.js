@@ -1,6 +1,6 @@
-// What the staff pages (the operator's workstation, the admin panel) share: calling the API
-// with the session cookie and the session's CSRF token, the errors it answers, reading what a
-// page keeps in the browser's storage, their texts and building their elements.
+// What every page's script shares: its texts, building elements, calling the API as staff
+// (with the session cookie and the session's CSRF token) and the errors it answers, reading what
+// a page keeps in the browser's storage, and a device's token.
 
 export class ApiError extends Error {
   constructor(status, code, message, field) {
@@ -84,4 +84,18 @@ export function element(tag, attributes = {}, ...children) {
   }
   node.append(...children);
   return node;
+}
+
+// A device page's token (kiosk, hall and counter displays): from the address (`?token=`, for a
+// device set up by hand) or from the pairing kept in this browser.
+export const DEVICE_TOKEN = "talon.device";
+
+export function deviceToken() {
+  return new URLSearchParams(location.search).get("token") || localStorage.getItem(DEVICE_TOKEN) || "";
+}
+
+// Shows the page's "not paired" notice: the token is unknown or was revoked.
+export function showUnpaired() {
+  const notice = document.getElementById("unpaired");
+  if (notice) notice.hidden = false;
 }

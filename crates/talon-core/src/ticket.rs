@@ -17,18 +17,6 @@ pub enum Channel {
     Api,
 }
 
-impl Channel {
-    pub fn parse(text: &str) -> Option<Channel> {
-        match text {
-            "kiosk" => Some(Channel::Kiosk),
-            "reception" => Some(Channel::Reception),
-            "web" => Some(Channel::Web),
-            "api" => Some(Channel::Api),
-            _ => None,
-        }
-    }
-}
-
 /// The state of a ticket. `Done`, `NoShow`, `Cancelled` and `Expired` are final.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

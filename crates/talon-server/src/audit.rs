@@ -43,8 +43,8 @@ const PAIR: &str = "/api/v1/pair";
 /// Every route under this prefix reads or changes visitors' personal data.
 const PERSONAL: &str = "/api/v1/branches/{branch}/customers";
 
-/// The longest username a record keeps; longer ones are not usernames (`check_username`).
-const MAX_NAME: usize = 64;
+/// The longest username a record keeps; longer ones are not usernames (`Username`).
+const MAX_NAME: usize = crate::auth::MAX_USERNAME_CHARS;
 
 /// The caller's role in a record when no valid token came with the request.
 const ANONYMOUS: &str = "anonymous";

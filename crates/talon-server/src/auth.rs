@@ -9,6 +9,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use rand::RngCore;
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use talon_core::{BranchId, OperatorId};
@@ -289,27 +290,132 @@ pub fn check_role_branch(role: Role, branch: Option<BranchId>) -> Result<(), Api
     }
 }
 
-/// Checks the rules a new password must meet.
-pub fn check_password(password: &str) -> Result<(), ApiError> {
-    let chars = password.chars().count();
-    if (8..=200).contains(&chars) {
-        Ok(())
-    } else {
-        Err(ApiError::invalid("a password has 8 to 200 characters"))
+/// A username as Talon takes one: 1 to 64 letters, digits, `.`, `_`, `-` or `@`. Parsed at the
+/// edge, so nothing longer ever becomes a rate-limit key, a log field or a query.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct Username(String);
+
+impl TryFrom<String> for Username {
+    type Error = &'static str;
+
+    fn try_from(name: String) -> Result<Self, Self::Error> {
+        let ok = (1..=MAX_USERNAME_CHARS).contains(&name.chars().count())
+            && name
+                .chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
+        if ok {
+            Ok(Username(name))
+        } else {
+            Err("a username has 1 to 64 letters, digits, '.', '_', '-' or '@'")
+        }
     }
 }
 
-/// A username: 1 to 64 letters, digits, `.`, `_`, `-` or `@`.
-pub fn check_username(name: &str) -> Result<(), ApiError> {
-    let ok = (1..=64).contains(&name.chars().count())
-        && name
-            .chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
-    if ok {
-        Ok(())
-    } else {
-        Err(ApiError::invalid(
-            "a username has 1 to 64 letters, digits, '.', '_', '-' or '@'",
-        ))
+impl Username {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+/// The longest username, in characters.
+pub const MAX_USERNAME_CHARS: usize = 64;
+
+/// A password given at sign-in: never shown by `Debug`, and at most 1,024 characters (a
+/// longer one cannot be any user's, whose passwords have at most 200).
+#[derive(Clone, Deserialize)]
+#[serde(try_from = "String")]
+pub struct Password(String);
+
+impl TryFrom<String> for Password {
+    type Error = &'static str;
+
+    fn try_from(password: String) -> Result<Self, Self::Error> {
+        if password.chars().count() <= 1024 {
+            Ok(Password(password))
+        } else {
+            Err("a password has at most 1024 characters")
+        }
+    }
+}
+
+impl Password {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(…)")
+    }
+}
+
+/// A new password, meeting the rules: 8 to 200 characters.
+#[derive(Clone, Deserialize)]
+#[serde(try_from = "String")]
+pub struct NewPassword(String);
+
+impl TryFrom<String> for NewPassword {
+    type Error = &'static str;
+
+    fn try_from(password: String) -> Result<Self, Self::Error> {
+        if (8..=200).contains(&password.chars().count()) {
+            Ok(NewPassword(password))
+        } else {
+            Err("a password has 8 to 200 characters")
+        }
+    }
+}
+
+impl NewPassword {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl std::fmt::Debug for NewPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NewPassword(…)")
+    }
+}
+
+/// The role of a person: admin, manager, receptionist or operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct StaffRole(pub Role);
+
+impl TryFrom<String> for StaffRole {
+    type Error = &'static str;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        Role::parse(&text)
+            .filter(|r| r.is_staff())
+            .map(StaffRole)
+            .ok_or("role is admin, manager, receptionist or operator")
+    }
+}
+
+/// The role of a device: kiosk or display.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct DeviceRole(pub Role);
+
+impl TryFrom<String> for DeviceRole {
+    type Error = &'static str;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        Role::parse(&text)
+            .filter(|r| !r.is_staff())
+            .map(DeviceRole)
+            .ok_or("role is kiosk or display")
     }
 }

@@ -3,7 +3,7 @@
 //! error the `field` of the request it concerns, so a form can show it next to that field.
 
 use axum::Json;
-use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
@@ -122,23 +122,16 @@ impl From<StoreError> for ApiError {
     }
 }
 
-impl From<JsonRejection> for ApiError {
-    fn from(r: JsonRejection) -> Self {
-        let (status, code) = match r.status() {
-            StatusCode::PAYLOAD_TOO_LARGE => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => {
-                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
-            }
-            StatusCode::UNPROCESSABLE_ENTITY => {
-                (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed")
-            }
-            _ => (StatusCode::BAD_REQUEST, "invalid_json"),
-        };
-        let text = r.body_text();
-        ApiError {
-            field: field_of(&text),
-            ..ApiError::new(status, code, public_message(&text))
+impl From<serde_path_to_error::Error<serde_json::Error>> for ApiError {
+    /// JSON of the wrong shape, with the path of the field it got wrong.
+    fn from(e: serde_path_to_error::Error<serde_json::Error>) -> Self {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let mut error = ApiError::from(inner);
+        if error.code == "validation_failed" {
+            error.field = field_of(&path, &error.message);
         }
+        error
     }
 }
 
@@ -148,10 +141,7 @@ impl From<serde_json::Error> for ApiError {
     fn from(e: serde_json::Error) -> Self {
         let message = public_message(&e.to_string());
         match e.classify() {
-            serde_json::error::Category::Data => ApiError {
-                field: field_of(&e.to_string()),
-                ..ApiError::invalid(message)
-            },
+            serde_json::error::Category::Data => ApiError::invalid(message),
             _ => ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", message),
         }
     }
@@ -205,26 +195,13 @@ pub fn public_message(text: &str) -> String {
     out
 }
 
-/// The field a serde error names: the path axum puts before it (`numbering.first: invalid
-/// type…`), joined with the field a missing, unknown or duplicate field error names. A path
-/// has no spaces, which tells it from the start of serde's own messages. A part of the path
-/// serde cannot name (`?`, a map key that is an enum) ends it there: `hours.?[0]` is `hours`.
-fn field_of(text: &str) -> Option<String> {
-    let text = text
-        .strip_prefix("Failed to deserialize the JSON body into the target type: ")
-        .unwrap_or(text);
-    let (path, message) = match text.split_once(": ") {
-        Some((path, message))
-            if !path.is_empty()
-                && path
-                    .chars()
-                    .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '[' | ']' | '?')) =>
-        {
-            let known = path.split('?').next().unwrap_or_default();
-            (known.trim_end_matches('.'), message)
-        }
-        _ => ("", text),
-    };
+/// The field a body got wrong: the path `serde_path_to_error` tracked (`numbering.first`,
+/// `entries[1].weight`; `.` for the body itself), joined with the field a missing, unknown or
+/// duplicate field error names. A part of the path serde cannot name (`?`, a map key that is an
+/// enum) ends it there: `hours.?[0]` is `hours`.
+fn field_of(path: &str, message: &str) -> Option<String> {
+    let path = path.split('?').next().unwrap_or_default();
+    let path = path.trim_matches('.');
     let named = ["missing field `", "unknown field `", "duplicate field `"]
         .iter()
         .find_map(|start| message.strip_prefix(start)?.split('`').next());
@@ -311,46 +288,64 @@ mod tests {
     use super::{field_of, public_message};
 
     #[test]
-    fn a_serde_error_names_its_field() {
-        let axum = "Failed to deserialize the JSON body into the target type: ";
-        for (text, field) in [
-            ("missing field `prefix` at line 1 column 20", Some("prefix")),
+    fn a_body_error_names_its_field() {
+        use super::ApiError;
+        use serde::Deserialize;
+        #[derive(Debug, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct Entry {
+            weight: u32,
+        }
+        #[derive(Debug, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct Numbering {
+            first: u32,
+            last: u32,
+        }
+        #[derive(Debug, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct Body {
+            prefix: String,
+            #[serde(default)]
+            numbering: Option<Numbering>,
+            #[serde(default)]
+            entries: Vec<Entry>,
+        }
+        for (body, field) in [
+            (r#"{}"#, Some("prefix")),
             (
-                "numbering: missing field `last` at line 1 column 40",
+                r#"{"prefix": "A", "numbering": {"first": 1}}"#,
                 Some("numbering.last"),
             ),
+            (r#"{"prefix": "A", "colour": 1}"#, Some("colour")),
             (
-                "unknown field `colour`, expected one of `names`, `prefix`",
-                Some("colour"),
+                r#"{"prefix": "A", "numbering": {"first": 1, "last": 2, "x": 0}}"#,
+                Some("numbering.x"),
             ),
-            ("colour: unknown field `colour`", Some("colour")),
-            ("printer.tray: unknown field `tray`", Some("printer.tray")),
             (
-                "entries[1].weight: invalid type: a string, expected u32",
+                r#"{"prefix": "A", "entries": [{"weight": 1}, {"weight": "x"}]}"#,
                 Some("entries[1].weight"),
             ),
-            (
-                "hours.mon[0]: \"25:00-26:00\" is not a time span like 09:00-18:00",
-                Some("hours.mon[0]"),
-            ),
-            (
-                "time_zone: unknown time zone \"Mars/Olympus\"",
-                Some("time_zone"),
-            ),
-            (
-                "invalid type: a string, expected an object at line 1 column 3",
-                None,
-            ),
-            ("hours.?[0]: not a time span", Some("hours")),
-            ("?: unknown variant `x`", None),
+            (r#""a string""#, None),
         ] {
-            assert_eq!(
-                field_of(&format!("{axum}{text}")).as_deref(),
-                field,
-                "{text}"
-            );
+            let error = crate::extract::parse_json::<Body>(body.as_bytes())
+                .map(|_| ())
+                .expect_err(body);
+            assert_eq!(error.code, "validation_failed", "{body}");
+            assert_eq!(error.field.as_deref(), field, "{body}");
         }
-        assert_eq!(field_of("missing field `code`").as_deref(), Some("code"));
+        let broken: Result<Body, ApiError> = crate::extract::parse_json(b"{\"prefix\": ");
+        assert_eq!(broken.unwrap_err().code, "invalid_json");
+        let trailing: Result<Body, ApiError> = crate::extract::parse_json(b"{\"prefix\": \"A\"} x");
+        assert_eq!(trailing.unwrap_err().code, "invalid_json");
+        assert_eq!(
+            field_of("hours.?[0]", "not a time span").as_deref(),
+            Some("hours")
+        );
+        assert_eq!(field_of("?", "unknown variant `x`"), None);
     }
 
     #[test]

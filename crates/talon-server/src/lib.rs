@@ -30,8 +30,8 @@ mod workers;
 
 pub use app::{App, Options};
 pub use auth::{
-    Role, check_password, check_role_branch, check_username, hash_password, new_token, random_hex,
-    sha256_hex,
+    NewPassword, Role, StaffRole, Username, check_role_branch, hash_password, new_token,
+    random_hex, sha256_hex,
 };
 pub use config_file::{ImportReport, export as export_config, import as import_config};
 pub use customers::Crm;

@@ -9,7 +9,7 @@ use settings::{ServerArgs, Settings};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
-use talon_server::{App, Role, check_password, check_role_branch, check_username, hash_password};
+use talon_server::{App, NewPassword, StaffRole, Username, check_role_branch, hash_password};
 use talon_store::{NewUser, Store};
 
 #[derive(Parser)]
@@ -350,22 +350,20 @@ async fn add_user(
     role: String,
     branch: Option<u64>,
 ) -> Result<(), Error> {
-    let role = Role::parse(&role)
-        .filter(|r| r.is_staff())
-        .ok_or("--role is admin, manager, receptionist or operator")?;
+    let StaffRole(role) = StaffRole::try_from(role).map_err(|e| format!("--role: {e}"))?;
     check_role_branch(role, branch.map(talon_core::BranchId)).map_err(|e| e.message)?;
     let (password, generated) = match std::env::var("TALON_PASSWORD") {
         Ok(p) => (p, false),
         Err(_) => (talon_server::new_token()[..16].to_string(), true),
     };
-    check_username(&username).map_err(|e| e.message)?;
-    check_password(&password).map_err(|e| e.message)?;
+    let username = Username::try_from(username).map_err(|e| format!("--username: {e}"))?;
+    let password = NewPassword::try_from(password).map_err(|e| format!("the password: {e}"))?;
     let store = open_store(&settings).await?;
-    let password_hash = hash_password(&password).map_err(|e| e.message)?;
+    let password_hash = hash_password(password.expose()).map_err(|e| e.message)?;
     let user = store
         .create_user(NewUser {
             profiles: None,
-            username,
+            username: username.into_string(),
             password_hash,
             role: role.as_str().to_string(),
             branch: branch.map(talon_core::BranchId),
@@ -376,7 +374,7 @@ async fn add_user(
         user.username, user.role, user.id
     );
     if generated {
-        println!("password: {password}");
+        println!("password: {}", password.expose());
     }
     Ok(())
 }

@@ -2,8 +2,8 @@
 
 use crate::app::App;
 use crate::auth::{
-    Principal, Role, SESSION_COOKIE, check_password, check_role_branch, check_username, csrf_token,
-    new_token, sha256_hex,
+    NewPassword, Password, Principal, Role, SESSION_COOKIE, StaffRole, Username, check_role_branch,
+    csrf_token, new_token, sha256_hex,
 };
 use crate::error::ApiError;
 use crate::extract::{Json, Path};
@@ -27,8 +27,8 @@ const DECOY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
-    username: String,
-    password: String,
+    username: Username,
+    password: Password,
     /// For the staff pages: keep the session in an http-only cookie and answer its CSRF token
     /// instead of the token itself.
     #[serde(default)]
@@ -83,25 +83,28 @@ pub async fn login(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Json(request): Json<LoginRequest>,
 ) -> Result<Response, ApiError> {
-    crate::audit::note_login(&request.username);
+    crate::audit::note_login(request.username.as_str());
     let limits = &app.limits;
     limits
         .login_by_address
         .take(&peer.ip().to_string())
         .map_err(ApiError::rate_limited)?;
     // An account that failed too often waits, whatever password comes next.
-    let account = request.username.to_lowercase();
+    let account = request.username.as_str().to_lowercase();
     limits
         .login_failures_by_account
         .check(&account)
         .map_err(ApiError::rate_limited)?;
-    let user = app.store.user_by_username(&request.username).await?;
+    let user = app
+        .store
+        .user_by_username(request.username.as_str())
+        .await?;
     let hash = user
         .as_ref()
         .map_or(DECOY_HASH.to_string(), |u| u.password_hash.clone());
     let matches = app
         .passwords
-        .verify(Some(peer.ip()), request.password, hash)
+        .verify(Some(peer.ip()), request.password.expose().to_string(), hash)
         .await?;
     let Some(user) = user.filter(|u| matches && !u.disabled) else {
         let _ = limits.login_failures_by_account.take(&account);
@@ -160,9 +163,9 @@ pub async fn logout(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUserRequest {
-    username: String,
-    password: String,
-    role: String,
+    username: Username,
+    password: NewPassword,
+    role: StaffRole,
     branch: Option<BranchId>,
     /// The work profiles the user may work with; absent or null means any.
     #[serde(default)]
@@ -174,9 +177,7 @@ pub async fn create_user(
     principal: Principal,
     Json(request): Json<CreateUserRequest>,
 ) -> Result<(StatusCode, axum::Json<UserView>), ApiError> {
-    let role = Role::parse(&request.role)
-        .filter(|r| r.is_staff())
-        .ok_or_else(|| ApiError::invalid("role is admin, manager, receptionist or operator"))?;
+    let StaffRole(role) = request.role;
     // A manager adds the staff of their own branch, never a manager or an administrator.
     if !principal.is_network_admin() {
         let own = principal.branch.is_some() && request.branch == principal.branch;
@@ -185,16 +186,17 @@ pub async fn create_user(
         }
     }
     check_role_branch(role, request.branch)?;
-    check_username(&request.username)?;
-    check_password(&request.password)?;
     if let Some(branch) = request.branch {
         app.branch(branch)?;
     }
-    let password_hash = app.passwords.hash(None, request.password).await?;
+    let password_hash = app
+        .passwords
+        .hash(None, request.password.into_string())
+        .await?;
     let user = app
         .store
         .create_user(NewUser {
-            username: request.username,
+            username: request.username.into_string(),
             password_hash,
             role: role.as_str().to_string(),
             branch: request.branch,

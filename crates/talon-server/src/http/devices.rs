@@ -4,7 +4,7 @@
 //! refused at once and its open event streams end, so the device stops within seconds.
 
 use crate::app::App;
-use crate::auth::{Principal, Role, new_token, sha256_hex};
+use crate::auth::{DeviceRole, Principal, Role, new_token, sha256_hex};
 use crate::error::ApiError;
 use crate::extract::{Json, Path};
 use crate::printing::PrinterConfig;
@@ -27,7 +27,7 @@ const CODE_DIGITS: u32 = 8;
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DeviceRequest {
-    role: String,
+    role: DeviceRole,
     name: String,
     /// A kiosk's receipt printer.
     printer: Option<PrinterConfig>,
@@ -45,9 +45,7 @@ struct Checked {
 
 fn check(app: &App, branch: BranchId, request: &DeviceRequest) -> Result<Checked, ApiError> {
     app.branch(branch)?;
-    let role = Role::parse(&request.role)
-        .filter(|r| matches!(r, Role::Kiosk | Role::Display))
-        .ok_or_else(|| ApiError::invalid("role is kiosk or display"))?;
+    let DeviceRole(role) = request.role;
     let name = request.name.trim().to_string();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(ApiError::invalid("name has 1 to 100 characters"));

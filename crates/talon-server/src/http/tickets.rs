@@ -92,8 +92,8 @@ pub struct IssueRequest {
     category: Option<CategoryId>,
     /// The visitor identifies themself; their category is looked up unless one is given.
     identification: Option<IdentifierInput>,
-    channel: Option<String>,
-    language: Option<String>,
+    channel: Option<Channel>,
+    language: Option<Language>,
 }
 
 pub async fn issue(
@@ -104,19 +104,12 @@ pub async fn issue(
     Body(body): Body,
 ) -> Result<(StatusCode, axum::Json<StaffTicket>), ApiError> {
     let request: IssueRequest = parse_body(&body)?;
-    let channel = match request.channel.as_deref() {
-        Some(text) => Channel::parse(text)
-            .ok_or_else(|| ApiError::invalid("channel is kiosk, reception, web or api"))?,
+    let channel = match request.channel {
+        Some(channel) => channel,
         None if principal.role == Role::Kiosk => Channel::Kiosk,
         None => Channel::Reception,
     };
-    let language = request
-        .language
-        .as_deref()
-        .map(|code| {
-            Language::parse(code).ok_or_else(|| ApiError::invalid("language is ru, en or de"))
-        })
-        .transpose()?;
+    let language = request.language;
     let identifier = request
         .identification
         .as_ref()
@@ -354,5 +347,5 @@ pub async fn act(
 
 /// Parses a JSON body that an action requires.
 pub fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(body).map_err(ApiError::from)
+    crate::extract::parse_json(body)
 }

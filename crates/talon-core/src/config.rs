@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 /// A language Talon speaks to visitors and staff.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Language {
@@ -94,6 +95,7 @@ pub const MAX_HOLIDAYS: usize = 1000;
 pub const MAX_TICKET_TEXT: usize = 200;
 
 /// The branch's own settings.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BranchSettings {
@@ -124,6 +126,7 @@ pub struct BranchSettings {
 }
 
 /// The branch's own lines on a ticket in one language.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TicketTexts {
@@ -292,10 +295,12 @@ fn parse_hhmm(text: &str) -> Option<Time> {
 }
 
 /// Opening hours per weekday; a weekday that is absent is closed.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Hours(pub BTreeMap<WeekdayName, Vec<Interval>>);
 
 /// A weekday as written in configuration: `mon` … `sun`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum WeekdayName {
@@ -336,6 +341,7 @@ impl Hours {
 }
 
 /// The inclusive range of numbers a service hands out in a day, e.g. 1..=999.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NumberRange {
     pub first: u32,
@@ -346,6 +352,7 @@ pub struct NumberRange {
 }
 
 /// What a service does once it has handed out the last number of its range in a day.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AfterLast {
@@ -365,6 +372,7 @@ impl NumberRange {
 }
 
 /// A service (услуга) with its own queue and daily numbering.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Service {
     pub id: ServiceId,
@@ -452,6 +460,7 @@ impl Service {
 }
 
 /// A counter, window or room.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Workplace {
     pub id: WorkplaceId,
@@ -466,6 +475,7 @@ impl Workplace {
 }
 
 /// How a work profile picks among the tickets its entries admit.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Policy {
@@ -481,6 +491,7 @@ pub enum Policy {
 }
 
 /// Which tickets of a service an entry admits, by customer category.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CategoryFilter {
@@ -504,6 +515,7 @@ impl CategoryFilter {
 }
 
 /// One line of a work profile: a service, the categories taken from it, and its weight.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProfileEntry {
@@ -522,6 +534,7 @@ fn one() -> u32 {
 }
 
 /// One step of a ratio: `count` calls from these entries (indexes into the entries).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RatioStep {
@@ -530,6 +543,7 @@ pub struct RatioStep {
 }
 
 /// Whose calls a ratio counts.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RatioScope {
@@ -541,6 +555,7 @@ pub enum RatioScope {
 }
 
 /// The rules a profile calls by: its entries, a policy and an optional ratio.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Rules {
     pub entries: Vec<ProfileEntry>,
@@ -604,6 +619,7 @@ impl Rules {
 }
 
 /// Rules that replace the profile's own on some weekdays and hours (e.g. 12:00–14:00 only A).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Variant {
     pub days: Vec<WeekdayName>,
@@ -613,6 +629,7 @@ pub struct Variant {
 }
 
 /// A work profile (рабочий профиль): which tickets an operator serves and in which order.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WorkProfile {
     pub id: ProfileId,
@@ -693,6 +710,7 @@ impl WorkProfile {
 }
 
 /// A customer category (категория клиента).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Category {

@@ -9,6 +9,7 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 /// One recorded change, numbered by the branch's own sequence.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {
     pub seq: u64,
@@ -18,6 +19,7 @@ pub struct Event {
 }
 
 /// Why a ticket was called: the rule and the values it compared.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "rule", rename_all = "snake_case")]
 pub enum CallReason {
@@ -58,6 +60,7 @@ pub enum CallReason {
 }
 
 /// The best ticket that was not chosen, and its value by the same measure.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunnerUp {
     pub number: String,
@@ -65,6 +68,7 @@ pub struct RunnerUp {
 }
 
 /// Whose ratio count a call moved, and where it stands after it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct RatioKey {
     pub profile: ProfileId,
@@ -74,6 +78,7 @@ pub struct RatioKey {
     pub operator: Option<OperatorId>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RatioMark {
     pub key: RatioKey,
@@ -83,6 +88,7 @@ pub struct RatioMark {
     pub served: u32,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventKind {

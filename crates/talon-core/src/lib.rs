@@ -12,6 +12,8 @@ mod error;
 mod event;
 mod ids;
 mod numbering;
+#[cfg(feature = "openapi")]
+mod openapi;
 mod preview;
 mod queues;
 mod routing;

@@ -32,6 +32,7 @@ const DESK: WorkplaceId = WorkplaceId(1);
 const OPERATOR: OperatorId = OperatorId(1);
 
 /// A visitor of the sample queue.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SampleTicket {
@@ -44,6 +45,7 @@ pub struct SampleTicket {
 }
 
 /// One call of the preview.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PreviewCall {
     /// The index of the visitor in the sample.
@@ -54,6 +56,7 @@ pub struct PreviewCall {
 }
 
 /// The call order of a sample queue under a profile.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Preview {
     /// The instant of the preview, when every call happens.

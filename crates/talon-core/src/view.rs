@@ -10,6 +10,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// A visitor's view of their ticket: no internal ids, no personal data.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TicketView {
     pub number: String,
@@ -26,6 +27,7 @@ pub struct TicketView {
 }
 
 /// One service's queue on a display or dashboard.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct QueueView {
     pub service: ServiceId,
@@ -50,6 +52,7 @@ pub struct QueueView {
 }
 
 /// The ticket at a workplace.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CurrentTicketView {
     pub ticket: TicketId,
@@ -58,6 +61,7 @@ pub struct CurrentTicketView {
     pub status: TicketStatus,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WorkplaceView {
     pub id: WorkplaceId,
@@ -70,6 +74,7 @@ pub struct WorkplaceView {
 }
 
 /// A call as a hall display lists it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CallView {
     pub number: String,
@@ -81,6 +86,7 @@ pub struct CallView {
 }
 
 /// Where a ratio stands: the step whose turn it is and the calls it has had in this turn.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RatioView {
     #[serde(flatten)]
@@ -90,6 +96,7 @@ pub struct RatioView {
 }
 
 /// The branch at an instant, for displays and dashboards.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BranchView {
     /// The sequence number of the latest event included: a live stream continues after it.

@@ -164,13 +164,6 @@ async fn entry(
                     target.insert("ticket".into(), Value::from(id));
                 }
             }
-            // The verb of an action route (`open`, `call-next`, …); anything else is not one.
-            "action"
-                if (1..=32).contains(&value.len())
-                    && value.bytes().all(|b| b.is_ascii_lowercase() || b == b'-') =>
-            {
-                target.insert(name.clone(), Value::from(value.as_str()));
-            }
             _ => {}
         }
     }
@@ -239,15 +232,21 @@ async fn signed_in(app: &App, username: Option<String>, outcome: u16) -> Actor {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
+    /// The page starts after this record.
     after: Option<u64>,
+    /// Records per page, 1 to 1000; 100 by default.
     limit: Option<u32>,
+    /// Only this branch's records.
     branch: Option<u64>,
 }
 
-#[derive(Serialize)]
+/// An audit record with its place in the hash chain.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = AuditRecord)]
 pub struct AuditView {
     seq: u64,
     at: Timestamp,
@@ -260,7 +259,8 @@ pub struct AuditView {
     hash: String,
 }
 
-#[derive(Serialize)]
+/// Who acted: a staff user, the username given at sign-in, or a device's name.
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ActorView {
     user: Option<u64>,
     name: Option<String>,
@@ -287,8 +287,25 @@ impl From<AuditRecord> for AuditView {
     }
 }
 
-/// `GET /api/v1/audit?after=&limit=&branch=`: a page of records in order. The next page starts
-/// after the last `seq` of this one.
+pub fn routes() -> Vec<crate::http::Route> {
+    vec![crate::http::route::route!(crate::policy::NETWORK, list)]
+}
+
+/// A page of records in order. The next page starts after the last `seq` of this one.
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit",
+    tag = "audit",
+    summary = "The audit log, in order",
+    params(AuditQuery),
+    responses(
+        (status = 200, description = "A page of records.", body = Vec<AuditView>),
+        (status = 400, description = "A query value is malformed. Codes: `invalid_query`.",
+            body = crate::error::ErrorBody),
+        (status = 422, description = "The limit is out of range. Codes: `validation_failed`.",
+            body = crate::error::ErrorBody),
+    )
+)]
 pub async fn list(
     State(app): State<Arc<App>>,
     Query(query): Query<AuditQuery>,

@@ -13,6 +13,9 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use talon_core::{BranchId, OperatorId};
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::{PartialSchema, ToSchema};
 
 /// What a caller may be. What each may do is the table in `policy.rs`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -324,6 +327,64 @@ impl Username {
 
 /// The longest username, in characters.
 pub const MAX_USERNAME_CHARS: usize = 64;
+
+/// A string schema for the types parsed from a string at the edge.
+fn string_schema(description: &str, pattern: Option<&str>) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(description))
+        .pattern(pattern)
+        .into()
+}
+
+impl PartialSchema for Username {
+    fn schema() -> RefOr<Schema> {
+        string_schema(
+            "1 to 64 letters, digits, `.`, `_`, `-` or `@`.",
+            Some(r"^[\p{L}\p{N}._@-]{1,64}$"),
+        )
+    }
+}
+
+impl ToSchema for Username {}
+
+impl PartialSchema for Password {
+    fn schema() -> RefOr<Schema> {
+        string_schema("The password, at most 1024 characters.", None)
+    }
+}
+
+impl ToSchema for Password {}
+
+impl PartialSchema for NewPassword {
+    fn schema() -> RefOr<Schema> {
+        string_schema("A new password: 8 to 200 characters.", None)
+    }
+}
+
+impl ToSchema for NewPassword {}
+
+impl PartialSchema for StaffRole {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(["admin", "manager", "receptionist", "operator"]))
+            .into()
+    }
+}
+
+impl ToSchema for StaffRole {}
+
+impl PartialSchema for DeviceRole {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(["kiosk", "display"]))
+            .into()
+    }
+}
+
+impl ToSchema for DeviceRole {}
 
 /// A password given at sign-in: never shown by `Debug`, and at most 1,024 characters (a
 /// longer one cannot be any user's, whose passwords have at most 200).

@@ -13,13 +13,17 @@
 use crate::error::ApiError;
 use crate::metrics::Metrics;
 use jiff::Timestamp;
-use serde_json::json;
+use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
-use talon_core::{BranchId, BranchState, Command, Event, EventKind, WorkplaceId};
+use talon_core::{
+    BranchId, BranchSettings, BranchState, Category, Command, Event, EventKind, Service,
+    WorkProfile, Workplace, WorkplaceId,
+};
 use talon_store::{BranchCommit, Store, StoreError, StoredEvent};
 use tokio::sync::{Mutex, broadcast, mpsc, oneshot};
+use utoipa::ToSchema;
 
 /// Commands one batch takes at most.
 const MAX_BATCH: usize = 1024;
@@ -426,7 +430,8 @@ impl Actor {
         let config = events
             .iter()
             .any(|e| e.kind.changes_config())
-            .then(|| config_json(&self.state).to_string());
+            .then(|| serde_json::to_string(&BranchConfig::of(&self.state)))
+            .transpose()?;
         let crossed = self.state.seq() / SNAPSHOT_EVERY > expected_seq / SNAPSHOT_EVERY;
         let closed_day = events
             .iter()
@@ -455,15 +460,26 @@ impl Actor {
     }
 }
 
-/// The branch's configuration as one JSON document.
-pub fn config_json(state: &BranchState) -> serde_json::Value {
-    json!({
-        "settings": state.settings(),
-        "services": state.services().collect::<Vec<_>>(),
-        "workplaces": state.workplaces().map(|w| &w.workplace).collect::<Vec<_>>(),
-        "profiles": state.profiles().collect::<Vec<_>>(),
-        "categories": state.categories().collect::<Vec<_>>(),
-    })
+/// A branch's whole configuration, as the store keeps it and staff read it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct BranchConfig {
+    pub settings: Option<BranchSettings>,
+    pub services: Vec<Service>,
+    pub workplaces: Vec<Workplace>,
+    pub profiles: Vec<WorkProfile>,
+    pub categories: Vec<Category>,
+}
+
+impl BranchConfig {
+    pub fn of(state: &BranchState) -> BranchConfig {
+        BranchConfig {
+            settings: state.settings().cloned(),
+            services: state.services().cloned().collect(),
+            workplaces: state.workplaces().map(|w| w.workplace.clone()).collect(),
+            profiles: state.profiles().cloned().collect(),
+            categories: state.categories().cloned().collect(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -571,6 +587,19 @@ mod tests {
         release
     }
 
+    /// Polls a future once, so a request it makes is in the actor's mailbox when this returns;
+    /// the actor is held, so the future cannot be done yet.
+    async fn queue<F: Future + Unpin>(future: &mut F) {
+        std::future::poll_fn(|cx| {
+            assert!(
+                std::pin::Pin::new(&mut *future).poll(cx).is_pending(),
+                "the actor is held"
+            );
+            std::task::Poll::Ready(())
+        })
+        .await;
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_panic_fails_its_batch_with_500_and_the_branch_goes_on_from_the_store() {
         let (_dir, store, metrics, handle) = branch().await;
@@ -578,31 +607,20 @@ mod tests {
 
         // A sound command and a panicking closure arrive in one batch.
         let release = hold(&handle).await;
-        let sound = tokio::spawn({
-            let handle = handle.clone();
-            async move { handle.execute(issue(10), number).await }
-        });
-        let panicking = tokio::spawn({
-            let handle = handle.clone();
-            async move {
-                handle
-                    .execute(issue(11), |_, _| -> () { panic!("a handler's bug") })
-                    .await
-            }
-        });
-        // Both are in the mailbox before the actor takes its next batch.
-        while handle.tx.capacity() > handle.tx.max_capacity() - 2 {
-            tokio::task::yield_now().await;
-        }
+        let mut sound = Box::pin(handle.execute(issue(10), number));
+        let mut panicking =
+            Box::pin(handle.execute(issue(11), |_, _| -> () { panic!("a handler's bug") }));
+        queue(&mut sound).await;
+        queue(&mut panicking).await;
         drop(release);
-        for task in [sound.await.unwrap().map(drop), panicking.await.unwrap()] {
-            let error = task.expect_err("the whole batch fails");
+        for outcome in [sound.await.map(drop), panicking.await] {
+            let error = outcome.expect_err("the whole batch fails");
             assert_eq!((error.status.as_u16(), error.code), (500, "internal"));
         }
-        assert_eq!(counter(&metrics, "talon_actor_restarts_total"), 1);
-
-        // Nothing of the batch was kept, in memory or in the store, and the branch goes on.
+        // Nothing of the batch was kept, in memory or in the store, and the branch goes on,
+        // answered by the actor started again.
         assert_eq!(handle.read(|s| s.seq()).await.unwrap(), seq);
+        assert_eq!(counter(&metrics, "talon_actor_restarts_total"), 1);
         assert!(store.ticket(TicketId(10)).await.unwrap().is_none());
         assert_eq!(handle.execute(issue(12), number).await.unwrap(), "A001");
         assert_eq!(handle.read(|s| s.seq()).await.unwrap(), seq + 1);
@@ -613,32 +631,17 @@ mod tests {
         let (_dir, _store, metrics, handle) = branch().await;
         let commits = counter(&metrics, "talon_commits_total");
         let release = hold(&handle).await;
-        let first = tokio::spawn({
-            let handle = handle.clone();
-            async move { handle.execute(issue(20), number).await }
-        });
-        while handle.tx.capacity() == handle.tx.max_capacity() {
-            tokio::task::yield_now().await;
-        }
-        let read = tokio::spawn({
-            let handle = handle.clone();
-            async move { handle.read(|s| s.tickets().count()).await }
-        });
-        while handle.tx.capacity() > handle.tx.max_capacity() - 2 {
-            tokio::task::yield_now().await;
-        }
-        let second = tokio::spawn({
-            let handle = handle.clone();
-            async move { handle.execute(issue(21), number).await }
-        });
-        while handle.tx.capacity() > handle.tx.max_capacity() - 3 {
-            tokio::task::yield_now().await;
-        }
+        let mut first = Box::pin(handle.execute(issue(20), number));
+        let mut read = Box::pin(handle.read(|s| s.tickets().count()));
+        let mut second = Box::pin(handle.execute(issue(21), number));
+        queue(&mut first).await;
+        queue(&mut read).await;
+        queue(&mut second).await;
         drop(release);
-        assert_eq!(first.await.unwrap().unwrap(), "A001");
-        assert_eq!(second.await.unwrap().unwrap(), "A002");
+        assert_eq!(first.await.unwrap(), "A001");
+        assert_eq!(second.await.unwrap(), "A002");
         assert_eq!(
-            read.await.unwrap().unwrap(),
+            read.await.unwrap(),
             2,
             "the read sees the whole committed batch"
         );

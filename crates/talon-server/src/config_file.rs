@@ -1055,14 +1055,14 @@ async fn apply(app: &App, plan: &BranchPlan) -> Result<BranchReport, ApiError> {
 }
 
 /// What an import did, or in a dry run would do.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ImportReport {
     /// False for a dry run: nothing was changed.
     pub applied: bool,
     pub branches: Vec<BranchReport>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct BranchReport {
     pub name: String,
     /// `None` for a branch a dry run would create.
@@ -1095,7 +1095,7 @@ impl BranchReport {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Change {
     Created,
@@ -1104,7 +1104,7 @@ pub enum Change {
 }
 
 /// Things by their keys.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
 pub struct Named {
     pub services: Vec<String>,
     pub categories: Vec<String>,

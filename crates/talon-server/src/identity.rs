@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
 /// What kind of identifier a visitor gave.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum IdentifierKind {
     Phone,
@@ -29,8 +29,10 @@ impl IdentifierKind {
     }
 }
 
-/// An identifier as a client sends it.
-#[derive(Debug, Clone, Deserialize)]
+/// An identifier as a client sends it: a phone number (normalised to E.164), a document's
+/// number, a card's number (Luhn-checked) or a booking code.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[schema(as = Identifier)]
 #[serde(deny_unknown_fields)]
 pub struct IdentifierInput {
     pub kind: IdentifierKind,

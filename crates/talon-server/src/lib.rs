@@ -36,7 +36,7 @@ pub use auth::{
 pub use config_file::{ImportReport, export as export_config, import as import_config};
 pub use customers::Crm;
 pub use error::ApiError;
-pub use http::router;
+pub use http::{openapi_json, router};
 pub use identity::IdentityKey;
 pub use passwords::DEFAULT_BUDGET_BYTES as DEFAULT_PASSWORD_MEMORY_BYTES;
 pub use retention::Retention;

@@ -16,7 +16,8 @@ use tokio::net::TcpStream;
 /// The longest a print may take, connecting included.
 const PRINT_TIMEOUT: Duration = Duration::from_secs(2);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// The code page of a printer's Cyrillic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PrinterCodePage {
     #[default]
@@ -25,7 +26,7 @@ pub enum PrinterCodePage {
 }
 
 /// A kiosk's receipt printer.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PrinterConfig {
     /// `host:port` of a network printer, usually port 9100.

@@ -16,6 +16,7 @@ use crate::ticket::{Channel, Ticket};
 use jiff::Timestamp;
 
 /// Where a transferred ticket stands in its new queue.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TransferPosition {

@@ -23,6 +23,7 @@ use tickets::Call;
 /// How many recent calls the branch remembers for displays.
 const RECENT_CALLS: usize = 10;
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum WorkplaceStatus {
@@ -32,6 +33,7 @@ pub enum WorkplaceStatus {
 }
 
 /// A workplace with what is happening at it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WorkplaceState {
     pub workplace: Workplace,
@@ -44,6 +46,7 @@ pub struct WorkplaceState {
 }
 
 /// A call as displays show it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CallRecord {
     pub ticket: TicketId,
@@ -75,6 +78,8 @@ pub struct BranchState {
     recent_calls: VecDeque<CallRecord>,
     /// Each operator's counts per business day.
     operator_days: BTreeMap<(OperatorId, Date), OperatorDay>,
+    /// The work profile each operator last opened a workplace with.
+    last_profiles: BTreeMap<OperatorId, ProfileId>,
 }
 
 /// A service's numbering on one business day.
@@ -109,6 +114,8 @@ pub struct Snapshot {
     recent_calls: Vec<CallRecord>,
     #[serde(default)]
     operator_days: Vec<(OperatorId, Date, OperatorDay)>,
+    #[serde(default)]
+    last_profiles: Vec<(OperatorId, ProfileId)>,
 }
 
 impl BranchState {
@@ -218,6 +225,14 @@ impl BranchState {
     /// Whether an open ticket of `day` has this printed number.
     pub fn number_in_use(&self, day: Date, number: &str) -> bool {
         self.numbers_in_use.contains(&(day, number.to_string()))
+    }
+
+    /// The work profile an operator last opened a workplace with, if it still exists.
+    pub fn last_profile(&self, operator: OperatorId) -> Option<ProfileId> {
+        self.last_profiles
+            .get(&operator)
+            .copied()
+            .filter(|p| self.profiles.contains_key(p))
     }
 
     /// What an operator did on a business day.
@@ -359,6 +374,7 @@ impl BranchState {
                 .iter()
                 .map(|((o, d), day)| (*o, *d, *day))
                 .collect(),
+            last_profiles: self.last_profiles.iter().map(|(o, p)| (*o, *p)).collect(),
         }
     }
 
@@ -407,6 +423,7 @@ impl BranchState {
                 .into_iter()
                 .map(|(o, d, day)| ((o, d), day))
                 .collect(),
+            last_profiles: snapshot.last_profiles.into_iter().collect(),
             ..BranchState::default()
         };
         let ids: Vec<TicketId> = state.tickets.keys().copied().collect();

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// An operator's tickets of one business day: finished, marked as no-shows and transferred
 /// away from their workplace, and the service time of those finished after a start.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OperatorDay {
     pub served: u32,

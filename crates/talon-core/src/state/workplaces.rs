@@ -11,6 +11,7 @@ impl BranchState {
             w.operator = Some(operator);
             w.profile = Some(profile);
         }
+        self.last_profiles.insert(operator, profile);
     }
 
     pub(super) fn paused(&mut self, id: WorkplaceId, reason: &str) {

@@ -7,7 +7,9 @@
 //! block, never as inline script.
 
 use super::page::{self, Frame, LangQuery, LanguageLink, Page, browser_language, language_links};
+use crate::http::route::{Route, route};
 use crate::i18n::keys_with_prefix;
+use crate::policy::Public;
 use askama::Template;
 use axum::extract::Query;
 use axum::http::HeaderMap;
@@ -22,6 +24,19 @@ struct AdminPage {
 }
 page::page!(AdminPage);
 
+pub fn routes() -> Vec<Route> {
+    vec![route!(Public, page)]
+}
+
+#[utoipa::path(
+    get,
+    path = "/admin",
+    tag = "pages",
+    summary = "The admin panel",
+    description = "Administrators and managers sign in on it.",
+    params(LangQuery),
+    responses((status = 200, description = "The page.", content_type = "text/html", body = String)),
+)]
 pub async fn page(headers: HeaderMap, Query(query): Query<LangQuery>) -> Response {
     page::negotiated(&render(browser_language(&headers, &query)))
 }

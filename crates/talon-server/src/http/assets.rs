@@ -10,6 +10,8 @@
 //! names change. A hashed name whose hash is not the file's own is not found.
 
 use crate::error::ApiError;
+use crate::http::route::{Route, route};
+use crate::policy::Public;
 use axum::extract::Path;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -132,13 +134,46 @@ pub fn url(name: &str) -> String {
     format!("/assets/{}", asset.hashed)
 }
 
-/// `GET /assets/{file}`: the embedded file by its plain or its hashed name.
+pub fn routes() -> Vec<Route> {
+    vec![route!(Public, serve), route!(Public, favicon)]
+}
+
+/// The embedded file by its plain or its hashed name.
+#[utoipa::path(
+    get,
+    path = "/assets/{file}",
+    tag = "pages",
+    summary = "A file the pages load: a script (an ES module), a stylesheet or the icon",
+    description = "By its plain name (`kiosk.js`, revalidated with its ETag) or its hashed name \
+        (`kiosk.3f2a1b9c0d4e5f61.js`, cached for a year as immutable).",
+    params(("file" = String, Path, description = "The file's plain or hashed name.")),
+    responses(
+        (status = 200, description = "The file.", content(
+            (String = "text/javascript"),
+            (String = "text/css"),
+            (String = "image/svg+xml"),
+        )),
+        (status = 304, description = "Not modified since the ETag given in `If-None-Match`."),
+        (status = 404, description = "No such file. Codes: `route_not_found`.",
+            body = crate::error::ErrorBody),
+    )
+)]
 pub async fn serve(Path(file): Path<String>, headers: HeaderMap) -> Response {
     answer(&file, &headers)
 }
 
-/// `GET /favicon.ico`, which browsers ask for by themselves on any page that names no icon
-/// (the API's JSON, for one): the pages' icon.
+/// What browsers ask for by themselves on any page that names no icon (the API's JSON, for
+/// one): the pages' icon.
+#[utoipa::path(
+    get,
+    path = "/favicon.ico",
+    tag = "pages",
+    summary = "The pages' icon (SVG)",
+    responses(
+        (status = 200, description = "The icon.", content_type = "image/svg+xml", body = String),
+        (status = 304, description = "Not modified since the ETag given in `If-None-Match`."),
+    )
+)]
 pub async fn favicon(headers: HeaderMap) -> Response {
     answer("favicon.svg", &headers)
 }

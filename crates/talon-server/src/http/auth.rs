@@ -5,8 +5,10 @@ use crate::auth::{
     NewPassword, Password, Principal, Role, SESSION_COOKIE, StaffRole, Username, check_role_branch,
     csrf_token, new_token, sha256_hex,
 };
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Json, Path};
+use crate::http::route::{Route, route};
+use crate::policy::{CONFIGURE, Public, STAFF};
 use axum::extract::{ConnectInfo, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -16,6 +18,18 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use talon_core::{BranchId, ProfileId};
 use talon_store::{NewUser, TokenKind, TokenRecord, User};
+use utoipa::ToSchema;
+
+pub fn routes() -> Vec<Route> {
+    vec![
+        route!(Public, login),
+        route!(STAFF, logout),
+        route!(CONFIGURE, list_users),
+        route!(CONFIGURE, create_user),
+        route!(CONFIGURE, set_profiles),
+        route!(CONFIGURE, set_disabled),
+    ]
+}
 
 /// How long a staff token lives: one working day.
 const SESSION_HOURS: i64 = 12;
@@ -24,7 +38,7 @@ const SESSION_HOURS: i64 = 12;
 /// failed login takes as long whether or not the username is known.
 const DECOY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Kjh1u3GZ3ZB3tY4cBpnAqBgpD4Z0nZLxQ4cG7l2gU9Q";
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     username: Username,
@@ -35,13 +49,17 @@ pub struct LoginRequest {
     cookie: bool,
 }
 
-#[derive(Serialize)]
+/// A staff user, without their password.
+#[derive(Serialize, ToSchema)]
+#[schema(as = User)]
 pub struct UserView {
     id: u64,
     username: String,
+    /// admin, manager, receptionist or operator.
     role: String,
     branch: Option<BranchId>,
     disabled: bool,
+    /// The work profiles the user may work with; `null` means any.
     profiles: Option<Vec<ProfileId>>,
 }
 
@@ -58,7 +76,8 @@ impl From<User> for UserView {
     }
 }
 
-#[derive(Serialize)]
+/// A staff session: the bearer token (or, for a cookie session, its CSRF token) and the user.
+#[derive(Serialize, ToSchema)]
 pub struct Session {
     /// The bearer token; absent for a cookie session, whose token the page never sees.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -78,6 +97,27 @@ fn session_cookie(app: &App, token: &str, max_age: i64) -> String {
     )
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/login",
+    tag = "auth",
+    summary = "Staff login: get an API token",
+    description = "Attempts are limited per address (bursts of 30, then one a second), and an \
+        account that failed 5 times waits a minute per further attempt, whatever the password. \
+        At most a few password checks run at once; past that the answer is `503 busy`.",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "A session valid for 12 hours; with `cookie`, the token is \
+            in an http-only cookie and the answer carries its CSRF token.", body = Session),
+        (status = 401, description = "Wrong username or password. Codes: `invalid_credentials`.",
+            body = ErrorBody),
+        (status = 429, description = "Too many attempts: wait `Retry-After` seconds. Codes: \
+            `rate_limited`.", body = ErrorBody),
+        (status = 503, description = "Too many sign-ins at once, or the store is unavailable; \
+            try again after `Retry-After`. Codes: `busy`, `storage_unavailable`, `timeout`.",
+            body = ErrorBody),
+    )
+)]
 pub async fn login(
     State(app): State<Arc<App>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -149,6 +189,15 @@ pub async fn login(
     .into_response())
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/logout",
+    tag = "auth",
+    summary = "End the caller's session",
+    description = "The token stops working and the streams opened with it end; the browser \
+        forgets its session cookie.",
+    responses((status = 204, description = "Signed out.")),
+)]
 pub async fn logout(
     State(app): State<Arc<App>>,
     principal: Principal,
@@ -160,7 +209,7 @@ pub async fn logout(
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, forget)]).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUserRequest {
     username: Username,
@@ -172,6 +221,21 @@ pub struct CreateUserRequest {
     profiles: Option<Vec<ProfileId>>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/users",
+    tag = "users",
+    summary = "Create a staff user",
+    description = "The network administrator creates anyone; a manager creates operators and \
+        receptionists of their own branch.",
+    request_body = CreateUserRequest,
+    responses(
+        (status = 201, description = "Created.", body = UserView),
+        (status = 404, description = "Not found. Codes: `branch_not_found`.", body = ErrorBody),
+        (status = 409, description = "The username is taken. Codes: `already_exists`.",
+            body = ErrorBody),
+    )
+)]
 pub async fn create_user(
     State(app): State<Arc<App>>,
     principal: Principal,
@@ -206,6 +270,14 @@ pub async fn create_user(
     Ok((StatusCode::CREATED, axum::Json(user.into())))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/users",
+    tag = "users",
+    summary = "List staff users",
+    description = "The network administrator sees everyone; a manager their branch's staff.",
+    responses((status = 200, description = "Users.", body = Vec<UserView>)),
+)]
 pub async fn list_users(
     State(app): State<Arc<App>>,
     principal: Principal,
@@ -220,7 +292,7 @@ pub async fn list_users(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProfilesRequest {
     profiles: Option<Vec<ProfileId>>,
@@ -228,6 +300,20 @@ pub struct ProfilesRequest {
 
 /// Assigns the work profiles a user may work with (`null`: any). A manager assigns only staff
 /// of their branch.
+#[utoipa::path(
+    put,
+    path = "/api/v1/users/{id}/profiles",
+    tag = "users",
+    summary = "Assign the work profiles a user may work with",
+    description = "`null` allows any. A manager assigns only staff of their branch.",
+    params(("id" = u64, Path, description = "User id.")),
+    request_body = ProfilesRequest,
+    responses(
+        (status = 200, description = "The user as saved.", body = UserView),
+        (status = 404, description = "Not found. Codes: `user_not_found`, `not_found`.",
+            body = ErrorBody),
+    )
+)]
 pub async fn set_profiles(
     State(app): State<Arc<App>>,
     principal: Principal,
@@ -246,7 +332,7 @@ pub async fn set_profiles(
     Ok(axum::Json(user.into()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DisabledRequest {
     disabled: bool,
@@ -255,6 +341,21 @@ pub struct DisabledRequest {
 /// Disables (or enables again) a user. A disabled user cannot sign in, and every session they
 /// hold ends now, its open streams included. A manager disables only staff of their branch
 /// whom they could have created; nobody disables themself.
+#[utoipa::path(
+    put,
+    path = "/api/v1/users/{id}/disabled",
+    tag = "users",
+    summary = "Disable a user, or enable them again",
+    description = "Every session a disabled user holds ends now, streams included. A manager \
+        disables only the operators and receptionists of their branch; nobody disables themself.",
+    params(("id" = u64, Path, description = "User id.")),
+    request_body = DisabledRequest,
+    responses(
+        (status = 200, description = "The user as saved.", body = UserView),
+        (status = 404, description = "Not found. Codes: `user_not_found`, `not_found`.",
+            body = ErrorBody),
+    )
+)]
 pub async fn set_disabled(
     State(app): State<Arc<App>>,
     principal: Principal,

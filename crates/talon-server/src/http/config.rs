@@ -4,8 +4,10 @@
 
 use crate::app::App;
 use crate::branch::BranchHandle;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Json, Path};
+use crate::http::route::{Route, route};
+use crate::policy::CONFIGURE;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
@@ -17,8 +19,28 @@ use talon_core::{
     NumberRange, Policy, Preview, ProfileEntry, ProfileId, RatioScope, RatioStep, Rules,
     SampleTicket, Service, ServiceId, Variant, WorkProfile, Workplace, WorkplaceId,
 };
+use utoipa::ToSchema;
 
-#[derive(Deserialize)]
+pub fn routes() -> Vec<Route> {
+    vec![
+        route!(CONFIGURE, create_service),
+        route!(CONFIGURE, update_service),
+        route!(CONFIGURE, remove_service),
+        route!(CONFIGURE, create_workplace),
+        route!(CONFIGURE, update_workplace),
+        route!(CONFIGURE, remove_workplace),
+        route!(CONFIGURE, create_profile),
+        route!(CONFIGURE, update_profile),
+        route!(CONFIGURE, remove_profile),
+        route!(CONFIGURE, preview_profile),
+        route!(CONFIGURE, create_category),
+        route!(CONFIGURE, update_category),
+        route!(CONFIGURE, remove_category),
+    ]
+}
+
+/// A service as an administrator writes it; what is left out takes its default.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceInput {
     names: BTreeMap<Language, String>,
@@ -77,7 +99,7 @@ impl ServiceInput {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WorkplaceInput {
     name: String,
@@ -85,7 +107,7 @@ pub struct WorkplaceInput {
 
 /// A work profile as an administrator writes it: either whole `services` in order (the simple
 /// form) or `entries` with category filters, weights and maximum waits.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProfileInput {
     name: String,
@@ -139,7 +161,7 @@ impl ProfileInput {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CategoryInput {
     names: BTreeMap<Language, String>,
@@ -191,6 +213,18 @@ async fn existing(
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/branches/{branch}/services",
+    tag = "configuration",
+    summary = "Create a service",
+    params(("branch" = u64, Path, description = "Branch id.")),
+    request_body = ServiceInput,
+    responses(
+        (status = 201, description = "Created.", body = Service),
+        (status = 404, description = "Not found. Codes: `branch_not_found`, `not_found`.", body = ErrorBody),
+    )
+)]
 pub async fn create_service(
     State(app): State<Arc<App>>,
     Path(branch): Path<BranchId>,
@@ -204,6 +238,18 @@ pub async fn create_service(
     ))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/branches/{branch}/services/{id}",
+    tag = "configuration",
+    summary = "Replace a service",
+    params(("branch" = u64, Path, description = "Branch id."), ("id" = u64, Path, description = "Service id.")),
+    request_body = ServiceInput,
+    responses(
+        (status = 200, description = "The service as saved.", body = Service),
+        (status = 404, description = "Not found. Codes: `branch_not_found`, `service_not_found`, `not_found`.", body = ErrorBody),
+    )
+)]
 pub async fn update_service(
     State(app): State<Arc<App>>,
     Path((branch, id)): Path<(BranchId, ServiceId)>,
@@ -217,6 +263,19 @@ pub async fn update_service(
     ))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/branches/{branch}/services/{id}",
+    tag = "configuration",
+    summary = "Remove a service",
+    description = "Refused while a ticket of it is open or a profile serves it.",
+    params(("branch" = u64, Path, description = "Branch id."), ("id" = u64, Path, description = "Service id.")),
+    responses(
+        (status = 204, description = "Removed."),
+        (status = 404, description = "Not found. Codes: `branch_not_found`, `service_not_found`, `not_found`.", body = ErrorBody),
+        (status = 409, description = "Still in use (an open ticket, a profile or an open workplace). Codes: `in_use`.", body = ErrorBody),
+    )
+)]
 pub async fn remove_service(
     State(app): State<Arc<App>>,
     Path((branch, id)): Path<(BranchId, ServiceId)>,
@@ -228,6 +287,18 @@ pub async fn remove_service(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/branches/{branch}/workplaces",
+    tag = "configuration",
+    summary = "Create a workplace",
+    params(("branch" = u64, Path, description = "Branch id.")),
+    request_body = WorkplaceInput,
+    responses(
+        (status = 201, description = "Created.", body = Workplace),
+        (status = 404, description = "Not found. Codes: `branch_not_found`, `not_found`.", body = ErrorBody),
+    )
+)]
 pub async fn create_workplace(
     State(app): State<Arc<App>>,
     Path(branch): Path<BranchId>,
@@ -244,6 +315,18 @@ pub async fn create_workplace(
     ))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/branches/{branch}/workplaces/{id}",
+    tag = "configuration",
+    summary = "Rename a workplace",
+    params(("branch" = u64, Path, description = "Branch id."), ("id" = u64, Path, description = "Workplace id.")),
+    request_body = WorkplaceInput,
+    responses(
+        (status = 200, description = "The workplace as saved.", body = Workplace),
+        (status = 404, description = "Not found. Codes: `branch_not_found`, `workplace_not_found`, `not_found`.", body = ErrorBody),
+    )
+)]
 pub async fn update_workplace(
     State(app): State<Arc<App>>,
     Path((branch, id)): Path<(BranchId, WorkplaceId)>,
@@ -263,6 +346,18 @@ pub async fn update_workplace(
     ))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/branches/{branch}/workplaces/{id}",
+    tag = "configuration",
+    summary = "Remove a closed workplace",
+    params(("branch" = u64, Path, description = "Branch id."), ("id" = u64, Path, description = "Workplace id.")),
+    responses(
+        (status = 204, description = "Removed."),
+        (status = 404, description = "Not found. Codes: `branch_not_found`, `workplace_not_found`, `not_found`.", body = ErrorBody),
+        (status = 409, description = "Still in use (an open ticket, a profile or an open workplace). Codes: `in_use`.", body = ErrorBody),
+    )
+)]
 pub async fn remove_workplace(
     State(app): State<Arc<App>>,
     Path((branch, id)): Path<(BranchId, WorkplaceId)>,
@@ -274,6 +369,19 @@ pub async fn remove_workplace(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/branches/{branch}/profiles",
+    tag = "configuration",
+    summary = "Create a work profile",
+    description = "Either whole `services` in order (the simple form) or `entries` with category filters, weights and maximum waits.",
+    params(("branch" = u64, Path, description = "Branch id.")),
+    request_body = ProfileInput,
+    responses(
+        (status = 201, description = "Created.", body = WorkProfile),
+        (status = 404, description = "Not found. Codes: `branch_not_found`, `not_found`.", body = ErrorBody),
+    )
+)]
 pub async fn create_profile(
     State(app): State<Arc<App>>,
     Path(branch): Path<BranchId>,
@@ -287,6 +395,18 @@ pub async fn create_profile(
     ))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/branches/{branch}/profiles/{id}",
+    tag = "configuration",
+    summary = "Replace a work profile",
+    params(("branch" = u64, Path, description = "Branch id."), ("id" = u64, Path, description = "Profile id.")),
+    request_body = ProfileInput,
+    responses(
+        (status = 200, description = "The profile as saved.", body = WorkProfile),
+        (status = 404, description = "Not found. Codes: `branch_not_found`, `profile_not_found`, `not_found`.", body = ErrorBody),
+    )
+)]
 pub async fn update_profile(
     State(app): State<Arc<App>>,
     Path((branch, id)): Path<(BranchId, ProfileId)>,
@@ -300,6 +420,18 @@ pub async fn update_profile(
     ))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/branches/{branch}/profiles/{id}",
+    tag = "configuration",
+    summary = "Remove a work profile no workplace uses",
+    params(("branch" = u64, Path, description = "Branch id."), ("id" = u64, Path, description = "Profile id.")),
+    responses(
+        (status = 204, description = "Removed."),
+        (status = 404, description = "Not found. Codes: `branch_not_found`, `profile_not_found`, `not_found`.", body = ErrorBody),
+        (status = 409, description = "Still in use (an open ticket, a profile or an open workplace). Codes: `in_use`.", body = ErrorBody),
+    )
+)]
 pub async fn remove_profile(
     State(app): State<Arc<App>>,
     Path((branch, id)): Path<(BranchId, ProfileId)>,
@@ -311,6 +443,18 @@ pub async fn remove_profile(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/branches/{branch}/categories",
+    tag = "configuration",
+    summary = "Create a customer category",
+    params(("branch" = u64, Path, description = "Branch id.")),
+    request_body = CategoryInput,
+    responses(
+        (status = 201, description = "Created.", body = Category),
+        (status = 404, description = "Not found. Codes: `branch_not_found`, `not_found`.", body = ErrorBody),
+    )
+)]
 pub async fn create_category(
     State(app): State<Arc<App>>,
     Path(branch): Path<BranchId>,
@@ -324,6 +468,18 @@ pub async fn create_category(
     ))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/branches/{branch}/categories/{id}",
+    tag = "configuration",
+    summary = "Replace a customer category",
+    params(("branch" = u64, Path, description = "Branch id."), ("id" = u64, Path, description = "Category id.")),
+    request_body = CategoryInput,
+    responses(
+        (status = 200, description = "The category as saved.", body = Category),
+        (status = 404, description = "Not found. Codes: `branch_not_found`, `category_not_found`, `not_found`.", body = ErrorBody),
+    )
+)]
 pub async fn update_category(
     State(app): State<Arc<App>>,
     Path((branch, id)): Path<(BranchId, CategoryId)>,
@@ -337,6 +493,18 @@ pub async fn update_category(
     ))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/branches/{branch}/categories/{id}",
+    tag = "configuration",
+    summary = "Remove a category no open ticket or profile uses",
+    params(("branch" = u64, Path, description = "Branch id."), ("id" = u64, Path, description = "Category id.")),
+    responses(
+        (status = 204, description = "Removed."),
+        (status = 404, description = "Not found. Codes: `branch_not_found`, `category_not_found`, `not_found`.", body = ErrorBody),
+        (status = 409, description = "Still in use (an open ticket, a profile or an open workplace). Codes: `in_use`.", body = ErrorBody),
+    )
+)]
 pub async fn remove_category(
     State(app): State<Arc<App>>,
     Path((branch, id)): Path<(BranchId, CategoryId)>,
@@ -349,7 +517,7 @@ pub async fn remove_category(
 }
 
 /// A profile to preview, as it would be created, with a sample queue.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PreviewRequest {
     profile: ProfileInput,
@@ -361,8 +529,20 @@ pub struct PreviewRequest {
     sample: Vec<SampleTicket>,
 }
 
-/// `POST /branches/{branch}/profiles/preview`: the order in which an operator with this profile
-/// would call the sample now, each call with its reason. Nothing is saved.
+/// The order in which an operator with this profile would call the sample now, each call with
+/// its reason. Nothing is saved.
+#[utoipa::path(
+    post,
+    path = "/api/v1/branches/{branch}/profiles/preview",
+    tag = "configuration",
+    summary = "Preview the order in which a work profile would call a sample queue",
+    params(("branch" = u64, Path, description = "Branch id.")),
+    request_body = PreviewRequest,
+    responses(
+        (status = 200, description = "The calls in order, each with its reason. Nothing is saved.", body = Preview),
+        (status = 404, description = "Not found. Codes: `branch_not_found`, `not_found`.", body = ErrorBody),
+    )
+)]
 pub async fn preview_profile(
     State(app): State<Arc<App>>,
     Path(branch): Path<BranchId>,

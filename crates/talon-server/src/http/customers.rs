@@ -3,30 +3,43 @@
 
 use crate::app::App;
 use crate::customers::{Source, category_of};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Json, Path};
+use crate::http::route::{Route, route};
 use crate::identity::{Identifier, IdentifierInput, IdentifierKind};
+use crate::policy::{ERASE, PERSONAL};
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use talon_core::{BranchId, CategoryId, DomainError, Entity};
 use talon_store::Customer;
+use utoipa::ToSchema;
 
-#[derive(Deserialize)]
+pub fn routes() -> Vec<Route> {
+    vec![
+        route!(PERSONAL, save),
+        route!(PERSONAL, lookup),
+        route!(ERASE, forget),
+        route!(ERASE, export),
+    ]
+}
+
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SaveRequest {
     identifier: IdentifierInput,
     category: Option<CategoryId>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IdentifierRequest {
     identifier: IdentifierInput,
 }
 
-#[derive(Serialize)]
+/// What the branch knows of an identified visitor: never the identifier itself.
+#[derive(Serialize, ToSchema)]
 pub struct CustomerView {
     kind: IdentifierKind,
     last4: Option<String>,
@@ -35,6 +48,20 @@ pub struct CustomerView {
     source: Option<Source>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/branches/{branch}/customers",
+    tag = "customers",
+    summary = "Record a visitor's category under their identifier",
+    description = "Only a keyed hash of the identifier is kept (and a card's last four digits).",
+    params(("branch" = u64, Path, description = "Branch id.")),
+    request_body = SaveRequest,
+    responses(
+        (status = 200, description = "The record as saved.", body = CustomerView),
+        (status = 404, description = "Not found. Codes: `branch_not_found`, \
+            `category_not_found`, `not_found`.", body = ErrorBody),
+    )
+)]
 pub async fn save(
     State(app): State<Arc<App>>,
     Path(branch): Path<BranchId>,
@@ -64,6 +91,20 @@ pub async fn save(
     }))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/branches/{branch}/customers/lookup",
+    tag = "customers",
+    summary = "The category of an identified visitor: the branch's record, else the CRM",
+    params(("branch" = u64, Path, description = "Branch id.")),
+    request_body = IdentifierRequest,
+    responses(
+        (status = 200, description = "The visitor as known; no category if unknown.",
+            body = CustomerView),
+        (status = 404, description = "Not found. Codes: `branch_not_found`, `not_found`.",
+            body = ErrorBody),
+    )
+)]
 pub async fn lookup(
     State(app): State<Arc<App>>,
     Path(branch): Path<BranchId>,
@@ -80,6 +121,19 @@ pub async fn lookup(
     }))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/branches/{branch}/customers/forget",
+    tag = "customers",
+    summary = "Erase the record of an identifier, at the visitor's request",
+    params(("branch" = u64, Path, description = "Branch id.")),
+    request_body = IdentifierRequest,
+    responses(
+        (status = 204, description = "Erased."),
+        (status = 404, description = "Not found. Codes: `branch_not_found`, \
+            `customer_not_found`, `not_found`.", body = ErrorBody),
+    )
+)]
 pub async fn forget(
     State(app): State<Arc<App>>,
     Path(branch): Path<BranchId>,
@@ -104,7 +158,7 @@ pub async fn forget(
 
 /// Everything kept about a visitor, for their request to see it: the kind of identifier, a
 /// card's last four digits, the category and when the record was made and last changed.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct CustomerExport {
     kind: String,
     last4: Option<String>,
@@ -113,6 +167,21 @@ pub struct CustomerExport {
     updated_at: jiff::Timestamp,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/branches/{branch}/customers/export",
+    tag = "customers",
+    summary = "Everything kept about a visitor, for their request to see it",
+    description = "The identifier itself is never kept: only its kind, a card's last four \
+        digits, the category and when the record was made and last changed.",
+    params(("branch" = u64, Path, description = "Branch id.")),
+    request_body = IdentifierRequest,
+    responses(
+        (status = 200, description = "The record.", body = CustomerExport),
+        (status = 404, description = "Not found. Codes: `branch_not_found`, \
+            `customer_not_found`, `not_found`.", body = ErrorBody),
+    )
+)]
 pub async fn export(
     State(app): State<Arc<App>>,
     Path(branch): Path<BranchId>,

@@ -5,8 +5,10 @@
 
 use crate::app::App;
 use crate::auth::{DeviceRole, Principal, Role, new_token, sha256_hex};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Json, Path};
+use crate::http::route::{Route, route};
+use crate::policy::{CONFIGURE, Public};
 use crate::printing::PrinterConfig;
 use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
@@ -17,6 +19,17 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use talon_core::{BranchId, WorkplaceId};
 use talon_store::{NewPairing, Pairing, TokenKind, TokenRecord};
+use utoipa::ToSchema;
+
+pub fn routes() -> Vec<Route> {
+    vec![
+        route!(CONFIGURE, list),
+        route!(CONFIGURE, create),
+        route!(CONFIGURE, revoke),
+        route!(CONFIGURE, create_pairing),
+        route!(Public, pair),
+    ]
+}
 
 /// How long a pairing code can be entered.
 const PAIRING_MINUTES: i64 = 10;
@@ -24,7 +37,8 @@ const PAIRING_MINUTES: i64 = 10;
 /// minutes at the rate the sign-in limit allows.
 const CODE_DIGITS: u32 = 8;
 
-#[derive(Deserialize)]
+/// A kiosk or display to issue a token or a pairing code for.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeviceRequest {
     role: DeviceRole,
@@ -76,16 +90,30 @@ fn check(app: &App, branch: BranchId, request: &DeviceRequest) -> Result<Checked
     })
 }
 
-#[derive(Serialize)]
+/// A device's token, shown once.
+#[derive(Serialize, ToSchema)]
 pub struct DeviceToken {
     token: String,
+    /// kiosk or display.
     role: &'static str,
     branch: BranchId,
     name: String,
     printer: Option<PrinterConfig>,
 }
 
-/// Issues a token for a kiosk or display of this branch.
+#[utoipa::path(
+    post,
+    path = "/api/v1/branches/{branch}/devices",
+    tag = "devices",
+    summary = "Issue a kiosk's or display's token directly (for integrations)",
+    params(("branch" = u64, Path, description = "Branch id.")),
+    request_body = DeviceRequest,
+    responses(
+        (status = 201, description = "The device's token, shown only here.", body = DeviceToken),
+        (status = 404, description = "Not found. Codes: `branch_not_found`, `not_found`.",
+            body = ErrorBody),
+    )
+)]
 pub async fn create(
     State(app): State<Arc<App>>,
     Path(branch): Path<BranchId>,
@@ -117,16 +145,31 @@ pub async fn create(
     ))
 }
 
-#[derive(Serialize)]
+/// A one-time pairing code.
+#[derive(Serialize, ToSchema)]
 pub struct PairingCode {
     /// What the person at the device types.
     code: String,
     expires_at: Timestamp,
+    /// kiosk or display.
     role: &'static str,
     name: String,
 }
 
-/// A one-time code that pairs the next device to enter it as this kiosk or display.
+#[utoipa::path(
+    post,
+    path = "/api/v1/branches/{branch}/pairings",
+    tag = "devices",
+    summary = "A one-time code that pairs the next device to enter it on /pair",
+    description = "8 digits, valid for 10 minutes, usable once.",
+    params(("branch" = u64, Path, description = "Branch id.")),
+    request_body = DeviceRequest,
+    responses(
+        (status = 201, description = "The code.", body = PairingCode),
+        (status = 404, description = "Not found. Codes: `branch_not_found`, `not_found`.",
+            body = ErrorBody),
+    )
+)]
 pub async fn create_pairing(
     State(app): State<Arc<App>>,
     Path(branch): Path<BranchId>,
@@ -163,15 +206,17 @@ pub async fn create_pairing(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PairRequest {
     code: String,
 }
 
-#[derive(Serialize)]
+/// A paired device: its long-lived token and the page it shows.
+#[derive(Serialize, ToSchema)]
 pub struct Paired {
     token: String,
+    /// kiosk or display.
     role: String,
     branch: BranchId,
     name: String,
@@ -179,8 +224,23 @@ pub struct Paired {
     page: String,
 }
 
-/// `POST /api/v1/pair`: a device enters its code and receives its token. Attempts count
-/// against the address's sign-in limit: a code is a password for a few minutes.
+/// A device enters its code and receives its token. Attempts count against the address's
+/// sign-in limit: a code is a password for a few minutes.
+#[utoipa::path(
+    post,
+    path = "/api/v1/pair",
+    tag = "devices",
+    summary = "A device trades its pairing code for its token",
+    description = "Attempts count against the address's sign-in limit.",
+    request_body = PairRequest,
+    responses(
+        (status = 200, description = "The device's token and page.", body = Paired),
+        (status = 404, description = "The code is not valid or has expired. Codes: \
+            `pairing_code_invalid`.", body = ErrorBody),
+        (status = 429, description = "Too many attempts from this address. Codes: \
+            `rate_limited`.", body = ErrorBody),
+    )
+)]
 pub async fn pair(
     State(app): State<Arc<App>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -236,15 +296,29 @@ pub async fn pair(
     }))
 }
 
-#[derive(Serialize)]
+/// A paired device, without its token.
+#[derive(Serialize, ToSchema)]
 pub struct DeviceView {
     id: u64,
+    /// kiosk or display.
     role: String,
     name: Option<String>,
     created_at: Timestamp,
-    printer: Option<serde_json::Value>,
+    printer: Option<PrinterConfig>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/branches/{branch}/devices",
+    tag = "devices",
+    summary = "The branch's kiosks and displays",
+    params(("branch" = u64, Path, description = "Branch id.")),
+    responses(
+        (status = 200, description = "Devices, never their tokens.", body = Vec<DeviceView>),
+        (status = 404, description = "Not found. Codes: `branch_not_found`, `not_found`.",
+            body = ErrorBody),
+    )
+)]
 pub async fn list(
     State(app): State<Arc<App>>,
     Path(branch): Path<BranchId>,
@@ -265,7 +339,22 @@ pub async fn list(
     ))
 }
 
-/// Revokes a device: its token stops working now and its open streams end.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/branches/{branch}/devices/{id}",
+    tag = "devices",
+    summary = "Revoke a device",
+    description = "Its token stops working at once and its open event streams end.",
+    params(
+        ("branch" = u64, Path, description = "Branch id."),
+        ("id" = u64, Path, description = "Device id."),
+    ),
+    responses(
+        (status = 204, description = "Revoked."),
+        (status = 404, description = "Not found. Codes: `branch_not_found`, `device_not_found`, \
+            `not_found`.", body = ErrorBody),
+    )
+)]
 pub async fn revoke(
     State(app): State<Arc<App>>,
     Path((branch, id)): Path<(BranchId, u64)>,

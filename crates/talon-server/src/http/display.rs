@@ -6,6 +6,8 @@
 
 use super::page::{self, Frame, Page};
 use crate::app::App;
+use crate::http::route::{Route, route};
+use crate::policy::Public;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -23,7 +25,12 @@ const COUNTER_TEXTS: &[&str] = &[
     "counter_paused",
 ];
 
-#[derive(Deserialize)]
+pub fn routes() -> Vec<Route> {
+    vec![route!(Public, page), route!(Public, counter)]
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// ru, en or de instead of the branch's first language.
     lang: Option<String>,
@@ -82,6 +89,19 @@ async fn page_language(app: &App, branch: BranchId, query: &PageQuery) -> Option
     Some(page::language(query.lang.as_deref(), default))
 }
 
+#[utoipa::path(
+    get,
+    path = "/display/{branch}",
+    tag = "pages",
+    summary = "The hall display",
+    description = "Open it as `/display/{branch}?token=<display token>`.",
+    params(("branch" = u64, Path, description = "Branch id."), PageQuery),
+    responses(
+        (status = 200, description = "The page.", content_type = "text/html", body = String),
+        (status = 404, description = "No such branch or workplace.", content_type = "text/plain",
+            body = String),
+    )
+)]
 pub async fn page(
     State(app): State<Arc<App>>,
     Path(branch): Path<BranchId>,
@@ -94,6 +114,19 @@ pub async fn page(
 }
 
 /// The display above one counter: the ticket called there, large.
+#[utoipa::path(
+    get,
+    path = "/display/{branch}/workplace/{workplace}",
+    tag = "pages",
+    summary = "The display above one counter",
+    description = "Open it as `/display/{branch}/workplace/{workplace}?token=<display token>`.",
+    params(("branch" = u64, Path, description = "Branch id."), ("workplace" = u64, Path, description = "Workplace id."), PageQuery),
+    responses(
+        (status = 200, description = "The page.", content_type = "text/html", body = String),
+        (status = 404, description = "No such branch or workplace.", content_type = "text/plain",
+            body = String),
+    )
+)]
 pub async fn counter(
     State(app): State<Arc<App>>,
     Path((branch, workplace)): Path<(BranchId, WorkplaceId)>,

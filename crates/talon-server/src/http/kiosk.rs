@@ -6,6 +6,8 @@
 
 use super::page::{self, Frame, LanguageLink, Page, language_links};
 use crate::app::App;
+use crate::http::route::{Route, route};
+use crate::policy::Public;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -41,7 +43,12 @@ const SCRIPT_TEXTS: &[&str] = &[
     "error_rate_limited",
 ];
 
-#[derive(Deserialize)]
+pub fn routes() -> Vec<Route> {
+    vec![route!(Public, page)]
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// ru, en or de instead of the branch's first language.
     lang: Option<String>,
@@ -72,6 +79,19 @@ fn render(branch: BranchId, languages: &[Language], language: Language) -> Kiosk
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/kiosk/{branch}",
+    tag = "pages",
+    summary = "The touch kiosk",
+    description = "Open it as `/kiosk/{branch}?token=<kiosk token>`, optionally with `&paper=58|80` (browser printing) or `&print=off`.",
+    params(("branch" = u64, Path, description = "Branch id."), PageQuery),
+    responses(
+        (status = 200, description = "The page.", content_type = "text/html", body = String),
+        (status = 404, description = "No such branch or workplace.", content_type = "text/plain",
+            body = String),
+    )
+)]
 pub async fn page(
     State(app): State<Arc<App>>,
     Path(branch): Path<BranchId>,

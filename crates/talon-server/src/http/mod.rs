@@ -11,9 +11,11 @@ mod customers;
 mod devices;
 mod display;
 mod kiosk;
+mod openapi;
 mod operator;
 mod page;
 mod pair;
+pub(crate) mod route;
 mod start;
 mod system;
 mod ticket_page;
@@ -23,145 +25,72 @@ mod workplaces;
 
 use crate::app::App;
 use crate::error::ApiError;
+use crate::policy::Policy;
 use crate::security;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use futures_util::FutureExt;
+pub use route::Route;
 use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 /// Requests larger than this are refused with 413.
 const BODY_LIMIT: usize = 64 * 1024;
 
+/// Every route Talon serves, as the modules declare them.
+pub fn routes() -> Vec<Route> {
+    [
+        auth::routes(),
+        branches::routes(),
+        operator::routes(),
+        devices::routes(),
+        voice::routes(),
+        config::routes(),
+        customers::routes(),
+        tickets::routes(),
+        ticket_page::routes(),
+        workplaces::routes(),
+        config_file::routes(),
+        crate::audit::routes(),
+        system::routes(),
+        start::routes(),
+        admin::routes(),
+        kiosk::routes(),
+        display::routes(),
+        pair::routes(),
+        assets::routes(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// The OpenAPI document of every route, as JSON: made once, served as it is.
+pub fn openapi_json() -> &'static str {
+    static DOCUMENT: LazyLock<String> = LazyLock::new(|| {
+        openapi::document(&routes())
+            .to_json()
+            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    });
+    &DOCUMENT
+}
+
 pub fn router(app: Arc<App>) -> Router {
-    let api = Router::new()
-        .route("/auth/login", post(auth::login))
-        .route("/auth/logout", post(auth::logout))
-        .route("/users", get(auth::list_users).post(auth::create_user))
-        .route(
-            "/users/{id}/profiles",
-            axum::routing::put(auth::set_profiles),
-        )
-        .route(
-            "/users/{id}/disabled",
-            axum::routing::put(auth::set_disabled),
-        )
-        .route("/branches", get(branches::list).post(branches::create))
-        .route(
-            "/branches/{branch}",
-            get(branches::show).put(branches::update),
-        )
-        .route("/branches/{branch}/state", get(branches::state))
-        .route("/branches/{branch}/events", get(branches::events))
-        .route("/branches/{branch}/me/today", get(operator::today))
-        .route(
-            "/branches/{branch}/devices",
-            get(devices::list).post(devices::create),
-        )
-        .route(
-            "/branches/{branch}/devices/{id}",
-            axum::routing::delete(devices::revoke),
-        )
-        .route("/branches/{branch}/pairings", post(devices::create_pairing))
-        .route("/pair", post(devices::pair))
-        .route("/branches/{branch}/announcement", get(voice::text))
-        .route("/branches/{branch}/announcement.wav", get(voice::audio))
-        .route("/branches/{branch}/services", post(config::create_service))
-        .route(
-            "/branches/{branch}/services/{id}",
-            axum::routing::put(config::update_service).delete(config::remove_service),
-        )
-        .route(
-            "/branches/{branch}/workplaces",
-            post(config::create_workplace),
-        )
-        .route(
-            "/branches/{branch}/workplaces/{id}",
-            axum::routing::put(config::update_workplace).delete(config::remove_workplace),
-        )
-        .route("/branches/{branch}/profiles", post(config::create_profile))
-        .route(
-            "/branches/{branch}/profiles/preview",
-            post(config::preview_profile),
-        )
-        .route(
-            "/branches/{branch}/profiles/{id}",
-            axum::routing::put(config::update_profile).delete(config::remove_profile),
-        )
-        .route(
-            "/branches/{branch}/categories",
-            post(config::create_category),
-        )
-        .route(
-            "/branches/{branch}/categories/{id}",
-            axum::routing::put(config::update_category).delete(config::remove_category),
-        )
-        .route("/branches/{branch}/customers", post(customers::save))
-        .route(
-            "/branches/{branch}/customers/lookup",
-            post(customers::lookup),
-        )
-        .route(
-            "/branches/{branch}/customers/forget",
-            post(customers::forget),
-        )
-        .route(
-            "/branches/{branch}/customers/export",
-            post(customers::export),
-        )
-        .route(
-            "/branches/{branch}/tickets",
-            get(tickets::list).post(tickets::issue),
-        )
-        .route(
-            "/tickets/{key}",
-            get(tickets::public_view).delete(tickets::cancel),
-        )
-        .route("/tickets/{key}/events", get(ticket_page::events))
-        .route("/tickets/{key}/{action}", post(tickets::act))
-        .route(
-            "/workplaces/{workplace}/call-next",
-            post(workplaces::call_next),
-        )
-        .route("/workplaces/{workplace}/call", post(workplaces::call))
-        .route("/workplaces/{workplace}/{action}", post(workplaces::act))
-        .route("/audit", get(crate::audit::list))
-        .route(
-            "/config",
-            get(config_file::export)
-                .post(config_file::import)
-                .layer(DefaultBodyLimit::max(config_file::BODY_LIMIT)),
-        );
-    Router::new()
-        .nest("/api/v1", api)
-        .route("/api/openapi.json", get(system::openapi))
-        .route("/", get(start::page))
-        .route("/t/{token}", get(ticket_page::page))
-        .route("/t/{token}/print", get(ticket_page::print))
-        .route("/t/{token}/qr.svg", get(ticket_page::qr_code))
-        .route("/t/{token}/cancel", post(ticket_page::cancel))
-        .route("/kiosk/{branch}", get(kiosk::page))
-        .route("/display/{branch}", get(display::page))
-        .route("/operator", get(operator::page))
-        .route("/admin", get(admin::page))
-        .route(
-            "/display/{branch}/workplace/{workplace}",
-            get(display::counter),
-        )
-        .route("/pair", get(pair::page))
-        .route("/assets/{file}", get(assets::serve))
-        .route("/favicon.ico", get(assets::favicon))
-        .route("/health", get(system::health))
-        .route("/metrics", get(system::metrics))
+    let routes = routes();
+    let policy = Arc::new(Policy::of(&routes));
+    let mut router = Router::new();
+    for route in routes {
+        router = router.route(&route.path, route.handler);
+    }
+    router
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn_with_state(
-            app.clone(),
+            (app.clone(), policy),
             crate::policy::authorize,
         ))
         .layer(middleware::from_fn_with_state(

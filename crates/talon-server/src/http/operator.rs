@@ -9,7 +9,9 @@ use crate::app::App;
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::extract::Path;
+use crate::http::route::{Route, route};
 use crate::i18n::{keys_with_prefix, text};
+use crate::policy::Public;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
@@ -20,6 +22,19 @@ use serde::Serialize;
 use std::sync::Arc;
 use talon_core::{BranchId, DomainError, Entity, Language, OperatorId, business_day};
 
+pub fn routes() -> Vec<Route> {
+    vec![route!(Public, page), route!(crate::policy::SERVE, today)]
+}
+
+#[utoipa::path(
+    get,
+    path = "/operator",
+    tag = "pages",
+    summary = "The operator's workstation",
+    description = "Staff sign in on it.",
+    params(LangQuery),
+    responses((status = 200, description = "The page.", content_type = "text/html", body = String)),
+)]
 pub async fn page(headers: HeaderMap, Query(query): Query<LangQuery>) -> Response {
     page::negotiated(&render(browser_language(&headers, &query)))
 }
@@ -89,7 +104,8 @@ fn render(language: Language) -> OperatorPage {
 }
 
 /// What one operator did today, for their own screen.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = OperatorDay)]
 pub struct TodayView {
     /// The branch's business day.
     day: Date,
@@ -104,6 +120,19 @@ pub struct TodayView {
 
 /// `GET /branches/{branch}/me/today`: the caller's counts for the branch's current business
 /// day, kept by the branch's state as its events happen.
+#[utoipa::path(
+    get,
+    path = "/api/v1/branches/{branch}/me/today",
+    tag = "workplaces",
+    summary = "The caller's own counts for the branch's current business day",
+    params(("branch" = u64, Path, description = "Branch id.")),
+    responses(
+        (status = 200, description = "Served, no-shows, transferred and the mean service time.",
+            body = TodayView),
+        (status = 404, description = "Not found. Codes: `branch_not_found`, `not_found`.",
+            body = crate::error::ErrorBody),
+    )
+)]
 pub async fn today(
     State(app): State<Arc<App>>,
     principal: Principal,

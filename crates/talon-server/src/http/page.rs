@@ -16,7 +16,8 @@ use std::collections::BTreeMap;
 use talon_core::Language;
 
 /// A page's `?lang=`: ru, en or de instead of the default.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LangQuery {
     lang: Option<String>,
 }

@@ -4,6 +4,8 @@
 //! page. In the language of `?lang=` or the browser.
 
 use super::page::{self, Frame, LangQuery, LanguageLink, Page, browser_language, language_links};
+use crate::http::route::{Route, route};
+use crate::policy::Public;
 use askama::Template;
 use axum::extract::Query;
 use axum::http::HeaderMap;
@@ -35,6 +37,18 @@ fn render(language: Language) -> PairPage {
     }
 }
 
+pub fn routes() -> Vec<Route> {
+    vec![route!(Public, page)]
+}
+
+#[utoipa::path(
+    get,
+    path = "/pair",
+    tag = "pages",
+    summary = "The page where a kiosk or screen enters its pairing code",
+    params(LangQuery),
+    responses((status = 200, description = "The page.", content_type = "text/html", body = String)),
+)]
 pub async fn page(headers: HeaderMap, Query(query): Query<LangQuery>) -> Response {
     page::html(&render(browser_language(&headers, &query)))
 }

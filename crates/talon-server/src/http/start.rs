@@ -1,6 +1,8 @@
 //! The start page at `/`, in the visitor's language.
 
 use super::page::{self, Frame, Page, negotiate_header};
+use crate::http::route::{Route, route};
+use crate::policy::Public;
 use askama::Template;
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -12,6 +14,17 @@ struct StartPage {
 }
 page::page!(StartPage);
 
+pub fn routes() -> Vec<Route> {
+    vec![route!(Public, page)]
+}
+
+#[utoipa::path(
+    get,
+    path = "/",
+    tag = "pages",
+    summary = "The start page, in the language of Accept-Language",
+    responses((status = 200, description = "The page.", content_type = "text/html", body = String)),
+)]
 pub async fn page(headers: HeaderMap) -> Response {
     let language = negotiate_header(&headers);
     page::html(&StartPage {

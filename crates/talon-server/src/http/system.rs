@@ -1,28 +1,71 @@
 //! Health, metrics and the API description.
 
 use crate::app::App;
+use crate::http::route::{Route, route};
+use crate::policy::Public;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use serde_json::json;
+use serde::Serialize;
 use std::sync::Arc;
+use utoipa::ToSchema;
 
-/// The OpenAPI 3.1 description of the REST API, kept beside the code it describes.
-const OPENAPI: &str = include_str!("../openapi.json");
+pub fn routes() -> Vec<Route> {
+    vec![
+        route!(Public, health),
+        route!(Public, metrics),
+        route!(Public, openapi),
+    ]
+}
 
+/// Whether the server and its store answer.
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    /// `ok`, or `unavailable` when the store does not answer.
+    status: &'static str,
+    /// How many branches the store holds, when it answers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    branches: Option<usize>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/health",
+    tag = "system",
+    summary = "Whether the server and its store answer",
+    responses(
+        (status = 200, description = "Healthy.", body = Health),
+        (status = 503, description = "The store does not answer.", body = Health),
+    )
+)]
 pub async fn health(State(app): State<Arc<App>>) -> impl IntoResponse {
     match app.store.branch_ids().await {
         Ok(ids) => (
             StatusCode::OK,
-            axum::Json(json!({"status": "ok", "branches": ids.len()})),
+            axum::Json(Health {
+                status: "ok",
+                branches: Some(ids.len()),
+            }),
         ),
         Err(_) => (
             StatusCode::SERVICE_UNAVAILABLE,
-            axum::Json(json!({"status": "unavailable"})),
+            axum::Json(Health {
+                status: "unavailable",
+                branches: None,
+            }),
         ),
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "system",
+    summary = "Counters in Prometheus' text format",
+    responses(
+        (status = 200, description = "The metrics.", content_type = "text/plain", body = String),
+    )
+)]
 pub async fn metrics(State(app): State<Arc<App>>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
@@ -30,6 +73,18 @@ pub async fn metrics(State(app): State<Arc<App>>) -> impl IntoResponse {
     )
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/openapi.json",
+    tag = "system",
+    summary = "This document",
+    responses(
+        (status = 200, description = "The OpenAPI 3.1 document.", body = Object),
+    )
+)]
 pub async fn openapi() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "application/json")], OPENAPI)
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        super::openapi_json(),
+    )
 }

@@ -11,9 +11,11 @@ use super::page::{self, Frame, LanguageLink, Page, Texts};
 use super::tickets::{by_token, public_request, ticket_url};
 use crate::app::App;
 use crate::branch::BranchHandle;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
+use crate::http::route::{Route, route};
 use crate::i18n::{text, wait_minutes};
 use crate::live::Subscription;
+use crate::policy::Public;
 use crate::printing::TicketFacts;
 use crate::qr;
 use askama::Template;
@@ -32,6 +34,17 @@ use talon_core::{Language, Ticket, TicketStatus, TicketView};
 use talon_store::StoredTicket;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio::time::Instant;
+use utoipa::IntoParams;
+
+pub fn routes() -> Vec<Route> {
+    vec![
+        route!(Public, page),
+        route!(Public, print),
+        route!(Public, qr_code),
+        route!(Public, cancel),
+        route!(Public, events),
+    ]
+}
 
 /// Without script, the page reloads itself this often, in seconds.
 const REFRESH_SECS: u32 = 10;
@@ -56,7 +69,8 @@ const SCRIPT_TEXTS: &[&str] = &[
     "status_expired",
 ];
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// ru, en or de instead of the ticket's language.
     lang: Option<String>,
@@ -109,6 +123,22 @@ async fn current(handle: &BranchHandle, stored: Ticket) -> Result<Found, ApiErro
         .await
 }
 
+#[utoipa::path(
+    get,
+    path = "/t/{token}",
+    tag = "pages",
+    summary = "The visitor's ticket page",
+    description = "Number, status, people ahead, the expected wait and, once called, where to \
+        go; live with script, and refreshing itself without.",
+    params(("token" = String, Path, description = "The ticket's link token."), PageQuery),
+    responses(
+        (status = 200, description = "The page.", content_type = "text/html", body = String),
+        (status = 404, description = "No such ticket: a page that says so.",
+            content_type = "text/html", body = String),
+        (status = 429, description = "Too many requests from this address. Codes: \
+            `rate_limited`.", body = ErrorBody),
+    )
+)]
 pub async fn page(
     State(app): State<Arc<App>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -219,13 +249,30 @@ fn status_text(language: Language, view: &TicketView) -> String {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PrintQuery {
     /// 58 or 80 mm paper; 80 unless asked.
     paper: Option<u32>,
 }
 
-/// The ticket laid out for a thermal receipt printer driven by the kiosk's browser.
+#[utoipa::path(
+    get,
+    path = "/t/{token}/print",
+    tag = "pages",
+    summary = "The ticket laid out for a thermal receipt printer, printed by the kiosk's browser",
+    params(("token" = String, Path, description = "The ticket's link token."), PrintQuery),
+    responses(
+        (status = 200, description = "The printable ticket.", content_type = "text/html",
+            body = String),
+        (status = 404, description = "No such ticket: a page that says so.",
+            content_type = "text/html", body = String),
+        (status = 422, description = "Paper is 58 or 80 mm. Codes: `validation_failed`.",
+            body = ErrorBody),
+        (status = 429, description = "Too many requests from this address. Codes: \
+            `rate_limited`.", body = ErrorBody),
+    )
+)]
 pub async fn print(
     State(app): State<Arc<App>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -262,7 +309,20 @@ pub async fn print(
     ([(header::CACHE_CONTROL, "no-store")], page::html(&page)).into_response()
 }
 
-/// The QR code of the ticket's page, as SVG.
+#[utoipa::path(
+    get,
+    path = "/t/{token}/qr.svg",
+    tag = "pages",
+    summary = "The QR code of the ticket's page",
+    params(("token" = String, Path, description = "The ticket's link token.")),
+    responses(
+        (status = 200, description = "The code.", content_type = "image/svg+xml", body = String),
+        (status = 404, description = "No such ticket: a page that says so.",
+            content_type = "text/html", body = String),
+        (status = 429, description = "Too many requests from this address. Codes: \
+            `rate_limited`.", body = ErrorBody),
+    )
+)]
 pub async fn qr_code(
     State(app): State<Arc<App>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -286,6 +346,21 @@ pub async fn qr_code(
 }
 
 /// The page's cancel form: gives the ticket up and shows the page again.
+#[utoipa::path(
+    post,
+    path = "/t/{token}/cancel",
+    tag = "pages",
+    summary = "The ticket page's form to give the ticket up",
+    params(("token" = String, Path, description = "The ticket's link token."), PageQuery),
+    responses(
+        (status = 303, description = "Back to the ticket's page (with `cancel=failed` if the \
+            ticket could not be given up)."),
+        (status = 404, description = "No such ticket: a page that says so.",
+            content_type = "text/html", body = String),
+        (status = 429, description = "Too many requests from this address. Codes: \
+            `rate_limited`.", body = ErrorBody),
+    )
+)]
 pub async fn cancel(
     State(app): State<Arc<App>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -308,9 +383,24 @@ pub async fn cancel(
     Redirect::to(&to).into_response()
 }
 
-/// `GET /api/v1/tickets/{token}/events`: the ticket's view as SSE `ticket` events, the current
-/// one first, then each time it changes; the stream ends after a final status. Each event's id
-/// is the branch's latest event the view includes.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tickets/{key}/events",
+    tag = "tickets",
+    summary = "The visitor's ticket, live (Server-Sent Events)",
+    description = "`ticket` events carrying the visitor's view, the current one first, then each \
+        time it changes; the stream ends after a final status. Each event's id is the branch's \
+        latest event the view includes.",
+    params(("key" = String, Path, description = "The ticket's link token.")),
+    responses(
+        (status = 200, description = "The stream.", content_type = "text/event-stream",
+            body = String),
+        (status = 404, description = "No such ticket. Codes: `ticket_not_found`.",
+            body = ErrorBody),
+        (status = 429, description = "Too many requests from this address. Codes: \
+            `rate_limited`.", body = ErrorBody),
+    )
+)]
 pub async fn events(
     State(app): State<Arc<App>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,

@@ -3,14 +3,15 @@
 use crate::app::App;
 use crate::auth::{Principal, Role, random_hex, sha256_hex};
 use crate::customers::category_of;
-use crate::error::ApiError;
-use crate::extract::{Body, Path};
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{Json, Path};
+use crate::http::route::{Route, route};
 use crate::identity::{Identifier, IdentifierInput};
+use crate::policy::{ISSUE, Public, SERVE, STAFF};
 use crate::printing::{self, TicketFacts};
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use jiff::Timestamp;
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -20,9 +21,25 @@ use talon_core::{
     TransferPosition, WorkplaceId,
 };
 use talon_store::StoredTicket;
+use utoipa::ToSchema;
+
+pub fn routes() -> Vec<Route> {
+    vec![
+        route!(ISSUE, issue),
+        route!(STAFF, list),
+        route!(Public, public_view),
+        route!(Public, cancel),
+        route!(SERVE, recall),
+        route!(SERVE, start),
+        route!(SERVE, finish),
+        route!(SERVE, no_show),
+        route!(SERVE, postpone),
+        route!(SERVE, transfer),
+    ]
+}
 
 /// A ticket as staff and the issuing device see it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct StaffTicket {
     pub id: TicketId,
     pub number: String,
@@ -84,7 +101,8 @@ impl StaffTicket {
     }
 }
 
-#[derive(Deserialize)]
+/// A ticket to issue.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IssueRequest {
     service: ServiceId,
@@ -96,14 +114,33 @@ pub struct IssueRequest {
     language: Option<Language>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/branches/{branch}/tickets",
+    tag = "tickets",
+    summary = "Issue a ticket",
+    description = "A kiosk's ticket is printed on its printer, if it has one (`printed`). A \
+        visitor who identifies themself gets their category from the branch's record, else from \
+        the CRM (one that does not answer in time gives none).",
+    params(("branch" = u64, Path, description = "Branch id.")),
+    request_body = IssueRequest,
+    responses(
+        (status = 201, description = "The ticket, with the visitor's link token (shown only \
+            here).", body = StaffTicket),
+        (status = 404, description = "Not found. Codes: `branch_not_found`, \
+            `service_not_found`, `category_not_found`, `not_found`.", body = ErrorBody),
+        (status = 409, description = "Not possible now. Codes: `branch_closed` (outside the \
+            branch's hours or on one of its holidays), `service_closed`, `daily_limit_reached`, \
+            `numbering_exhausted`.", body = ErrorBody),
+    )
+)]
 pub async fn issue(
     State(app): State<Arc<App>>,
     principal: Principal,
     Path(branch): Path<BranchId>,
     headers: HeaderMap,
-    Body(body): Body,
+    Json(request): Json<IssueRequest>,
 ) -> Result<(StatusCode, axum::Json<StaffTicket>), ApiError> {
-    let request: IssueRequest = parse_body(&body)?;
     let channel = match request.channel {
         Some(channel) => channel,
         None if principal.role == Role::Kiosk => Channel::Kiosk,
@@ -166,7 +203,18 @@ pub fn ticket_url(app: &App, headers: &HeaderMap, token: &str) -> String {
     format!("{base}/t/{token}")
 }
 
-/// Tickets not yet finished: the queues and those at workplaces.
+#[utoipa::path(
+    get,
+    path = "/api/v1/branches/{branch}/tickets",
+    tag = "tickets",
+    summary = "Open tickets: queued, in queue order, then those at workplaces",
+    params(("branch" = u64, Path, description = "Branch id.")),
+    responses(
+        (status = 200, description = "The open tickets.", body = Vec<StaffTicket>),
+        (status = 404, description = "Not found. Codes: `branch_not_found`, `not_found`.",
+            body = ErrorBody),
+    )
+)]
 pub async fn list(
     State(app): State<Arc<App>>,
     Path(branch): Path<BranchId>,
@@ -206,6 +254,21 @@ pub fn public_request(app: &App, peer: SocketAddr) -> Result<(), ApiError> {
         .map_err(ApiError::rate_limited)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/tickets/{key}",
+    tag = "tickets",
+    summary = "The visitor's view of their ticket",
+    description = "The key is the ticket's 128-bit link token; the view has no internal ids.",
+    params(("key" = String, Path, description = "The ticket's link token.")),
+    responses(
+        (status = 200, description = "The ticket as its visitor sees it.", body = TicketView),
+        (status = 404, description = "No such ticket, or its link has expired. Codes: \
+            `ticket_not_found`.", body = ErrorBody),
+        (status = 429, description = "Too many requests from this address. Codes: \
+            `rate_limited`.", body = ErrorBody),
+    )
+)]
 pub async fn public_view(
     State(app): State<Arc<App>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -227,7 +290,22 @@ pub async fn public_view(
     Ok(axum::Json(view))
 }
 
-/// The visitor gives up their ticket.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/tickets/{key}",
+    tag = "tickets",
+    summary = "The visitor gives up their ticket",
+    params(("key" = String, Path, description = "The ticket's link token.")),
+    responses(
+        (status = 200, description = "The ticket, cancelled.", body = TicketView),
+        (status = 404, description = "No such ticket. Codes: `ticket_not_found`.",
+            body = ErrorBody),
+        (status = 409, description = "Not possible now (it is being served or has ended). \
+            Codes: `invalid_transition`.", body = ErrorBody),
+        (status = 429, description = "Too many requests from this address. Codes: \
+            `rate_limited`.", body = ErrorBody),
+    )
+)]
 pub async fn cancel(
     State(app): State<Arc<App>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -252,17 +330,20 @@ pub async fn cancel(
     Ok(axum::Json(view))
 }
 
-#[derive(Deserialize)]
+/// How long to put a ticket back, in seconds from now.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct PostponeRequest {
+pub struct PostponeRequest {
+    /// At most 86400.
     seconds: u32,
 }
 
 /// To another service's queue, or (with `operator`) to one operator's personal queue.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct TransferRequest {
+pub struct TransferRequest {
     service: Option<ServiceId>,
+    /// A staff user who works a workplace of the ticket's branch.
     operator: Option<u64>,
     #[serde(default = "back")]
     position: TransferPosition,
@@ -275,67 +356,20 @@ fn back() -> TransferPosition {
     TransferPosition::Back
 }
 
-/// `POST /tickets/{id}/{recall|start|finish|no-show|postpone|transfer}`.
-pub async fn act(
-    State(app): State<Arc<App>>,
-    principal: Principal,
-    Path((key, action)): Path<(String, String)>,
-    Body(body): Body,
+/// The ticket of a path, as a ticket id.
+fn ticket_id(key: &str) -> Result<TicketId, ApiError> {
+    key.parse()
+        .map(TicketId)
+        .map_err(|_| ApiError::from(DomainError::NotFound(Entity::Ticket)))
+}
+
+/// Runs an operator's action on a ticket of the caller's branch; answers the ticket after it.
+async fn act(
+    app: &App,
+    principal: &Principal,
+    ticket: TicketId,
+    command: Command,
 ) -> Result<axum::Json<StaffTicket>, ApiError> {
-    let ticket = TicketId(
-        key.parse()
-            .map_err(|_| ApiError::from(DomainError::NotFound(Entity::Ticket)))?,
-    );
-    let by = principal.acting_operator();
-    let command = match action.as_str() {
-        "recall" => Command::Recall { ticket, by },
-        "start" => Command::StartService { ticket, by },
-        "finish" => Command::Finish { ticket, by },
-        "no-show" => Command::NoShow { ticket, by },
-        "postpone" => {
-            let request: PostponeRequest = parse_body(&body)?;
-            Command::Postpone {
-                ticket,
-                seconds: request.seconds,
-                by,
-            }
-        }
-        "transfer" => {
-            let request: TransferRequest = parse_body(&body)?;
-            match (request.service, request.operator) {
-                (Some(service), None) => Command::Transfer {
-                    ticket,
-                    service,
-                    position: request.position,
-                    return_after: request.return_after,
-                    by,
-                },
-                (None, Some(operator)) => {
-                    let staff = app.store.user(operator).await?;
-                    let serves = staff.is_some_and(|u| {
-                        !u.disabled
-                            && Role::parse(&u.role).is_some_and(|r| {
-                                matches!(r, Role::Operator | Role::Manager | Role::Admin)
-                            })
-                    });
-                    if !serves {
-                        return Err(ApiError::invalid("operator is not a staff user who serves"));
-                    }
-                    Command::TransferToOperator {
-                        ticket,
-                        operator: OperatorId(operator),
-                        by,
-                    }
-                }
-                _ => {
-                    return Err(ApiError::invalid(
-                        "a transfer names either a service or an operator",
-                    ));
-                }
-            }
-        }
-        _ => return Err(super::not_found().await),
-    };
     let handle = app.ticket_branch(ticket).await?;
     principal.require_branch(handle.id)?;
     let view = handle
@@ -345,7 +379,153 @@ pub async fn act(
     Ok(axum::Json(view))
 }
 
-/// Parses a JSON body that an action requires.
-pub fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    crate::extract::parse_json(body)
+macro_rules! ticket_action {
+    ($name:ident, $path:literal, $summary:literal, $codes:literal, $command:ident) => {
+        #[utoipa::path(
+            post,
+            path = $path,
+            tag = "tickets",
+            summary = $summary,
+            params(("key" = u64, Path, description = "Ticket id.")),
+            responses(
+                (status = 200, description = "The ticket after the action.", body = StaffTicket),
+                (status = 403, description = "Not the caller's workplace or branch. Codes: \
+                    `not_your_workplace`, `forbidden`, `csrf_failed`.", body = ErrorBody),
+                (status = 404, description = "Not found. Codes: `ticket_not_found`, \
+                    `workplace_not_found`.", body = ErrorBody),
+                (status = 409, description = $codes, body = ErrorBody),
+            )
+        )]
+        pub async fn $name(
+            State(app): State<Arc<App>>,
+            principal: Principal,
+            Path(key): Path<String>,
+        ) -> Result<axum::Json<StaffTicket>, ApiError> {
+            let ticket = ticket_id(&key)?;
+            let by = principal.acting_operator();
+            act(&app, &principal, ticket, Command::$command { ticket, by }).await
+        }
+    };
+}
+
+ticket_action!(
+    recall,
+    "/api/v1/tickets/{key}/recall",
+    "Call the ticket again",
+    "Not possible now. Codes: `invalid_transition`.",
+    Recall
+);
+ticket_action!(
+    start,
+    "/api/v1/tickets/{key}/start",
+    "Start serving the called visitor",
+    "Not possible now. Codes: `invalid_transition`.",
+    StartService
+);
+ticket_action!(
+    finish,
+    "/api/v1/tickets/{key}/finish",
+    "Finish the service",
+    "Not possible now. Codes: `invalid_transition`.",
+    Finish
+);
+ticket_action!(
+    no_show,
+    "/api/v1/tickets/{key}/no-show",
+    "The called visitor did not come",
+    "Not possible now. Codes: `invalid_transition`.",
+    NoShow
+);
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/tickets/{key}/postpone",
+    tag = "tickets",
+    summary = "Put the ticket back in its queue from `seconds` from now",
+    params(("key" = u64, Path, description = "Ticket id.")),
+    request_body = PostponeRequest,
+    responses(
+        (status = 200, description = "The ticket, postponed.", body = StaffTicket),
+        (status = 403, description = "Not the caller's workplace or branch. Codes: \
+            `not_your_workplace`, `forbidden`, `csrf_failed`.", body = ErrorBody),
+        (status = 404, description = "Not found. Codes: `ticket_not_found`.", body = ErrorBody),
+        (status = 409, description = "Not possible now. Codes: `invalid_transition`.",
+            body = ErrorBody),
+    )
+)]
+pub async fn postpone(
+    State(app): State<Arc<App>>,
+    principal: Principal,
+    Path(key): Path<String>,
+    Json(request): Json<PostponeRequest>,
+) -> Result<axum::Json<StaffTicket>, ApiError> {
+    let ticket = ticket_id(&key)?;
+    let command = Command::Postpone {
+        ticket,
+        seconds: request.seconds,
+        by: principal.acting_operator(),
+    };
+    act(&app, &principal, ticket, command).await
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/tickets/{key}/transfer",
+    tag = "tickets",
+    summary = "Move the ticket to another service's queue, or to one operator's personal queue",
+    description = "To a service: at the front, at the back or by the time the visitor first \
+        arrived, optionally coming back to the current service afterwards. To an operator: any \
+        staff user who can work this branch's workplaces; someone who does not exist or works \
+        elsewhere gets the same answer.",
+    params(("key" = u64, Path, description = "Ticket id.")),
+    request_body = TransferRequest,
+    responses(
+        (status = 200, description = "The ticket, transferred.", body = StaffTicket),
+        (status = 403, description = "Not the caller's workplace or branch. Codes: \
+            `not_your_workplace`, `forbidden`, `csrf_failed`.", body = ErrorBody),
+        (status = 404, description = "Not found. Codes: `ticket_not_found`, \
+            `service_not_found`.", body = ErrorBody),
+        (status = 409, description = "Not possible now. Codes: `invalid_transition`.",
+            body = ErrorBody),
+    )
+)]
+pub async fn transfer(
+    State(app): State<Arc<App>>,
+    principal: Principal,
+    Path(key): Path<String>,
+    Json(request): Json<TransferRequest>,
+) -> Result<axum::Json<StaffTicket>, ApiError> {
+    let ticket = ticket_id(&key)?;
+    let by = principal.acting_operator();
+    let command = match (request.service, request.operator) {
+        (Some(service), None) => Command::Transfer {
+            ticket,
+            service,
+            position: request.position,
+            return_after: request.return_after,
+            by,
+        },
+        (None, Some(operator)) => {
+            let staff = app.store.user(operator).await?;
+            let serves = staff.is_some_and(|u| {
+                !u.disabled
+                    && Role::parse(&u.role)
+                        .is_some_and(|r| matches!(r, Role::Operator | Role::Manager | Role::Admin))
+            });
+            if !serves {
+                return Err(ApiError::invalid("operator is not a staff user who serves"));
+            }
+            Command::TransferToOperator {
+                ticket,
+                operator: OperatorId(operator),
+                by,
+            }
+        }
+        _ => {
+            return Err(ApiError::invalid(
+                "a transfer names either a service or an operator",
+            ));
+        }
+    };
+    act(&app, &principal, ticket, command).await
 }

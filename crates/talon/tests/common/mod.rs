@@ -457,9 +457,18 @@ impl Drop for Demo {
     }
 }
 
-/// Sends a request and reads the whole answer.
+/// Sends a request, reads the whole answer and checks it against the API's contract.
 pub async fn reply(builder: reqwest::RequestBuilder) -> Reply {
-    let response = builder.send().await.expect("the server answers");
+    let (client, request) = builder.build_split();
+    let request = request.expect("a well-formed request");
+    let (method, path) = (request.method().clone(), request.url().path().to_string());
+    let response = client.execute(request).await.expect("the server answers");
+    // A followed redirect ends at another address, reached with GET.
+    let (method, path) = if response.url().path() == path {
+        (method, path)
+    } else {
+        (Method::GET, response.url().path().to_string())
+    };
     let status = response.status();
     let content_type = response
         .headers()
@@ -468,6 +477,7 @@ pub async fn reply(builder: reqwest::RequestBuilder) -> Reply {
         .unwrap_or_default()
         .to_string();
     let text = response.text().await.expect("the answer's body");
+    contract::check(&method, &path, status, &content_type, &text);
     let body = serde_json::from_str(&text).unwrap_or(Value::Null);
     Reply {
         status,
@@ -646,6 +656,14 @@ impl EventStream {
             .expect("the stream answers")
     }
 
+    /// Sends a stream's request as it is and returns the response, its body unread.
+    pub async fn open_request(request: reqwest::RequestBuilder) -> reqwest::Response {
+        tokio::time::timeout(WAIT, request.send())
+            .await
+            .expect("the stream answers in time")
+            .expect("the stream answers")
+    }
+
     /// The next event; fails the test if the stream ends or nothing comes in time.
     pub async fn next(&mut self) -> SseEvent {
         tokio::time::timeout(WAIT, self.try_next())
@@ -801,3 +819,4 @@ async fn other_branch(demo: &Demo, admin: &str) -> OtherBranch {
 }
 
 pub mod browser;
+pub mod contract;

@@ -55,7 +55,7 @@ function fillService(service) {
     names: {},
     group: {},
     prefix: "",
-    numbering: { first: 1, last: 999 },
+    numbering: { first: 1, last: 999, after_last: "wrap" },
     daily_limit: null,
     hours: null,
     service_norm_secs: 300,
@@ -67,6 +67,7 @@ function fillService(service) {
   byId("service-prefix").value = s.prefix;
   byId("service-first").value = s.numbering.first;
   byId("service-last").value = s.numbering.last;
+  byId("service-after-last").value = s.numbering.after_last || "wrap";
   byId("service-limit").value = s.daily_limit ?? "";
   byId("service-norm").value = minutesOf(s.service_norm_secs);
   byId("service-wait").value = minutesOf(s.waiting_norm_secs);
@@ -101,7 +102,7 @@ function checkService() {
       names,
       group,
       prefix,
-      numbering: { first, last },
+      numbering: { first, last, after_last: byId("service-after-last").value },
       daily_limit: dailyLimit,
       hours,
       service_norm_secs: (norm || 0) * 60,

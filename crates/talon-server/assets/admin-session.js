@@ -54,7 +54,7 @@ async function login(event) {
       return { body: { username, password }, problems };
     },
     async (body) => {
-      const answer = await api("POST", "/auth/login", { ...body, cookie: true });
+      const answer = await api("POST", "/auth/login", { ...body, cookie: true, page: "admin" });
       if (!["admin", "manager"].includes(answer.user.role)) {
         // Not for this panel: end the session it just opened.
         app.session = { csrf: answer.csrf };

@@ -45,7 +45,7 @@ export function save() {
 }
 
 export function api(method, path, body, options = {}) {
-  return callApi(method, path, body, { csrf: app.session.csrf, onExpired: expired, ...options });
+  return callApi(method, path, body, { csrf: app.session.csrf, onExpired: expired, page: "admin", ...options });
 }
 
 export function errorText(error) {

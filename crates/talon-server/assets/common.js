@@ -19,8 +19,12 @@ export class ApiError extends Error {
 // The body is sent as JSON, unless `contentType` is given: then it is text sent as it is (a
 // configuration file). With `textAnswer` a successful answer is returned as text, not parsed;
 // errors are JSON either way.
-export async function callApi(method, path, body, { csrf, onExpired, contentType, textAnswer = false }) {
+//
+// `page` names the staff page whose session cookie the request goes with (`admin`, `operator`):
+// each page keeps its own, so one browser can be signed in to both.
+export async function callApi(method, path, body, { csrf, onExpired, contentType, textAnswer = false, page }) {
   const headers = {};
+  if (page) headers["X-Talon-Page"] = page;
   if (method !== "GET" && csrf) headers["X-CSRF-Token"] = csrf;
   if (body !== undefined) headers["Content-Type"] = contentType || "application/json";
   let response;

@@ -116,7 +116,7 @@ export async function loadToday() {
 
 export function connect() {
   disconnect();
-  const url = `/api/v1/branches/${app.session.branch}/events?last_event_id=${app.lastSeq}`;
+  const url = `/api/v1/branches/${app.session.branch}/events?page=operator&last_event_id=${app.lastSeq}`;
   const source = new EventSource(url);
   app.stream = source;
   for (const kind of [...TICKET_EVENTS, ...CONFIG_EVENTS]) {

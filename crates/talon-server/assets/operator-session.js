@@ -43,6 +43,7 @@ export async function login(event) {
       username: byId("username").value.trim(),
       password: byId("password").value,
       cookie: true,
+      page: "operator",
     });
     byId("password").value = "";
     app.session = { csrf: answer.csrf, user: answer.user };

@@ -44,7 +44,7 @@ export function save() {
 }
 
 export function api(method, path, body) {
-  return callApi(method, path, body, { csrf: app.session.csrf, onExpired: expired });
+  return callApi(method, path, body, { csrf: app.session.csrf, onExpired: expired, page: "operator" });
 }
 
 function errorText(error) {

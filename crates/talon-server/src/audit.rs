@@ -16,7 +16,9 @@
 //!
 //! The append is awaited before the answer leaves: an acknowledged action has its record
 //! committed. It goes through the store's writer and its group commit, beside the branches'
-//! commits.
+//! commits. Nothing is acknowledged without its record: when the append fails, the answer is
+//! `503 audit_unavailable` whatever the handler answered, and the caller checks before trying
+//! again (the action may have been done).
 
 use crate::app::App;
 use crate::auth::Principal;
@@ -26,7 +28,7 @@ use crate::identity::IdentifierKind;
 use axum::extract::{MatchedPath, RawPathParams, Request, State};
 use axum::http::Method;
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::{Json, RequestExt};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -127,10 +129,21 @@ pub async fn record(State(app): State<Arc<App>>, mut request: Request, next: Nex
     }
     let outcome = response.status().as_u16();
     let entry = entry(&app, at, &method, route, &params, notes, outcome).await;
-    if let Err(error) = app.store.append_audit(entry).await {
-        tracing::error!(%error, "an audit record could not be written");
+    match app.store.append_audit(entry).await {
+        Ok(_) => response,
+        // Nothing is acknowledged without its record: the caller learns that its action may
+        // have been done but was not recorded, and checks before trying again.
+        Err(error) => {
+            tracing::error!(%error, "an audit record could not be written");
+            ApiError::new(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "audit_unavailable",
+                "the action could not be recorded in the audit log, so it is not \
+                 acknowledged; it may have been done: check before trying again",
+            )
+            .into_response()
+        }
     }
-    response
 }
 
 async fn entry(

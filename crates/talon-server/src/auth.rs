@@ -189,8 +189,54 @@ fn bearer_token(parts: &Parts) -> Option<String> {
 /// only to Talon and only from its own pages.
 pub const SESSION_COOKIE: &str = "talon_session";
 
-/// The session token from the `Cookie` header.
+/// The staff page a session cookie belongs to. The admin panel and the workstation each keep
+/// their own cookie, so a manager signed in to both in one browser stays signed in to both; a
+/// page names its session on each request (`X-Talon-Page`, or `?page=` for an event stream).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StaffPage {
+    Admin,
+    Operator,
+}
+
+impl StaffPage {
+    /// The name of this page's session cookie.
+    pub fn cookie(page: Option<StaffPage>) -> &'static str {
+        match page {
+            None => SESSION_COOKIE,
+            Some(StaffPage::Admin) => "talon_session_admin",
+            Some(StaffPage::Operator) => "talon_session_operator",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<StaffPage> {
+        match text {
+            "admin" => Some(StaffPage::Admin),
+            "operator" => Some(StaffPage::Operator),
+            _ => None,
+        }
+    }
+}
+
+/// The page a request names its session by, if it names one.
+fn requested_page(parts: &Parts) -> Option<StaffPage> {
+    let header = parts
+        .headers
+        .get("x-talon-page")
+        .and_then(|v| v.to_str().ok())
+        .and_then(StaffPage::parse);
+    header.or_else(|| {
+        parts.uri.query()?.split('&').find_map(|pair| {
+            let name = pair.strip_prefix("page=")?;
+            StaffPage::parse(name)
+        })
+    })
+}
+
+/// The session token from the `Cookie` header: the cookie of the page the request names, else
+/// the plain session cookie.
 fn session_cookie(parts: &Parts) -> Option<String> {
+    let name = StaffPage::cookie(requested_page(parts));
     parts
         .headers
         .get_all(axum::http::header::COOKIE)
@@ -198,8 +244,8 @@ fn session_cookie(parts: &Parts) -> Option<String> {
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .find_map(|pair| {
-            let (name, value) = pair.trim().split_once('=')?;
-            (name == SESSION_COOKIE && !value.is_empty()).then(|| value.to_string())
+            let (key, value) = pair.trim().split_once('=')?;
+            (key == name && !value.is_empty()).then(|| value.to_string())
         })
 }
 

@@ -1,7 +1,9 @@
 //! The voice of the hall: an announcement's text turned into audio by a local text-to-speech
 //! program (espeak-ng by default), so calls are spoken without internet access. Results are
 //! cached, because the same few numbers and counters repeat all day. Without the program the
-//! server says so, and displays fall back to the browser's own speech synthesis.
+//! server says so, and displays fall back to the browser's own speech synthesis. At most two
+//! renderings run at once; one that cannot start within two seconds is refused (`tts_busy`), so
+//! requests for new texts cannot pile up processes.
 
 use axum::body::Bytes;
 use std::collections::HashMap;
@@ -9,15 +11,21 @@ use std::sync::Mutex;
 use std::time::Duration;
 use talon_core::Language;
 use tokio::process::Command;
+use tokio::sync::Semaphore;
 
 /// Rendered announcements kept in memory; the cache starts over when full.
 const CACHE_ENTRIES: usize = 512;
 /// The longest a rendering may take.
 const RENDER_TIMEOUT: Duration = Duration::from_secs(10);
+/// Renderings run at once: each is a process of its own, and two keep both cores busy.
+const AT_ONCE: usize = 2;
+/// How long a rendering waits for its turn before the caller is told to speak the text itself.
+const QUEUE_WAIT: Duration = Duration::from_secs(2);
 
 pub struct Voice {
     command: String,
     cache: Mutex<HashMap<(Language, String), Bytes>>,
+    running: Semaphore,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +34,8 @@ pub enum VoiceError {
     Unavailable(String),
     #[error("the text-to-speech program failed: {0}")]
     Failed(String),
+    #[error("the text-to-speech program is busy with other announcements")]
+    Busy,
 }
 
 impl Voice {
@@ -34,6 +44,7 @@ impl Voice {
         Voice {
             command,
             cache: Mutex::new(HashMap::new()),
+            running: Semaphore::new(AT_ONCE),
         }
     }
 
@@ -43,6 +54,10 @@ impl Voice {
         if let Some(hit) = self.cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
             return Ok(hit);
         }
+        let _turn = tokio::time::timeout(QUEUE_WAIT, self.running.acquire())
+            .await
+            .map_err(|_| VoiceError::Busy)?
+            .map_err(|_| VoiceError::Busy)?;
         let run = Command::new(&self.command)
             .args(["-v", language.code(), "-s", "150", "--stdout", "--", text])
             .kill_on_drop(true)

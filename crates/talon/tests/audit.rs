@@ -331,3 +331,31 @@ async fn staff_actions_and_personal_data_are_recorded_and_tampering_is_found() {
     assert!(stderr.contains("broken at record 5:"), "{stderr}");
     assert!(stderr.contains("missing"), "{stderr}");
 }
+
+/// Nothing is acknowledged without its record: while the audit log cannot be appended to, a
+/// staff action is answered `503 audit_unavailable`; once it can, actions are answered again.
+#[tokio::test]
+async fn an_action_whose_record_cannot_be_written_is_not_acknowledged() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = Demo::spawn(dir.path()).await;
+    let admin = demo.admin().await;
+    let path = format!(
+        "/branches/{}/workplaces/{}",
+        demo.branch(),
+        demo.workplace(5)
+    );
+    let rename = |name: &'static str| demo.put(&path, Some(&admin), json!({"name": name}));
+    rename("six").await.expect(200);
+    let database = rusqlite::Connection::open(dir.path().join("talon.db")).unwrap();
+    database
+        .execute_batch(
+            "CREATE TRIGGER audit_refused BEFORE INSERT ON audit \
+             BEGIN SELECT RAISE(ABORT, 'the disk refuses'); END;",
+        )
+        .unwrap();
+    rename("seven").await.expect_error(503, "audit_unavailable");
+    database
+        .execute_batch("DROP TRIGGER audit_refused")
+        .unwrap();
+    rename("eight").await.expect(200);
+}

@@ -651,7 +651,8 @@ async fn a_manager_sees_their_branch_only_in_every_language() {
     let status = browser
         .client()
         .execute_async(
-            "const [path, done] = arguments; fetch(path).then((r) => done(r.status));",
+            "const [path, done] = arguments; \
+             fetch(path, {headers: {'X-Talon-Page': 'admin'}}).then((r) => done(r.status));",
             vec![json!(format!("/api/v1/branches/{}", other.id))],
         )
         .await

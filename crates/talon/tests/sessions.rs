@@ -211,3 +211,83 @@ async fn disabling_a_user_ends_their_sessions_at_once() {
     .expect(200);
     demo.login(&operator.username, &operator.password).await;
 }
+
+/// The admin panel and the workstation keep a session each in one browser: a manager signed in
+/// to both stays signed in to both, and signing out of one leaves the other.
+#[tokio::test]
+async fn each_staff_page_keeps_its_own_session_in_one_browser() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let demo = Demo::spawn(dir.path()).await;
+    let admin = demo.admin().await;
+    let b = demo.branch();
+    demo.post(
+        "/users",
+        Some(&admin),
+        json!({"username": "both", "password": "long enough", "role": "manager", "branch": b}),
+    )
+    .await
+    .expect(201);
+    // One browser: its cookies go with every request.
+    let mut cookies = Vec::new();
+    let mut csrf = std::collections::HashMap::new();
+    for page in ["admin", "operator"] {
+        let response = demo
+            .client
+            .post(demo.api("/auth/login"))
+            .json(
+                &json!({"username": "both", "password": "long enough", "cookie": true,
+                          "page": page}),
+            )
+            .send()
+            .await
+            .expect("an answer");
+        assert_eq!(response.status(), 200);
+        let set_cookie = response.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            set_cookie.starts_with(&format!("talon_session_{page}=")),
+            "{set_cookie}"
+        );
+        cookies.push(set_cookie.split(';').next().unwrap().to_string());
+        let body: Value = response.json().await.expect("JSON");
+        csrf.insert(page, body["csrf"].as_str().unwrap().to_string());
+    }
+    let jar = cookies.join("; ");
+    let browser = |method: Method, path: &str, page: &str| {
+        demo.client
+            .request(method, demo.api(path))
+            .header("cookie", &jar)
+            .header("x-talon-page", page)
+            .header("x-csrf-token", &csrf[page])
+    };
+    // Each page's requests go with its own session: both work after both signed in.
+    let workplace = format!("/branches/{b}/workplaces/{}", demo.workplace(5));
+    for page in ["admin", "operator"] {
+        let change = browser(Method::PUT, &workplace, page).json(&json!({"name": "6"}));
+        reply(change).await.expect(200);
+    }
+    assert_eq!(
+        reply(browser(Method::POST, "/auth/logout", "admin"))
+            .await
+            .status,
+        204
+    );
+    let state = format!("/branches/{b}/state");
+    reply(browser(Method::GET, &state, "admin"))
+        .await
+        .expect_error(401, "unauthorized");
+    reply(browser(Method::GET, &state, "operator"))
+        .await
+        .expect(200);
+    // The workstation's event stream names its session in the address.
+    let stream = demo
+        .client
+        .get(demo.api(&format!("/branches/{b}/events?page=operator")))
+        .header("cookie", &jar)
+        .send()
+        .await
+        .expect("the stream answers");
+    assert_eq!(stream.status(), 200);
+}

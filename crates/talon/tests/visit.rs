@@ -763,3 +763,57 @@ async fn numbering_wraps_past_open_tickets_or_refuses_when_told_to() {
         .await
         .expect_error(409, "numbering_exhausted");
 }
+
+/// A workplace opened without naming a profile takes the operator's only assigned one, else the
+/// one they last opened with, and the answer says which; with neither it asks for one.
+#[tokio::test]
+async fn a_workplace_opens_with_the_profile_to_take_when_none_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = Demo::spawn(dir.path()).await;
+    let admin = demo.admin().await;
+    let operator = demo.operator(0).await;
+    let w = demo.workplace(0);
+    let path = format!("/workplaces/{w}/open");
+    let open = |body: Value| demo.post(&path, Some(&operator), body);
+    let reply = open(json!({})).await;
+    reply.expect_error(422, "validation_failed");
+    assert_eq!(reply.body["error"]["field"], "profile");
+
+    let payments = demo.profile("Payments first");
+    open(json!({"profile": payments})).await.expect(200);
+    demo.workplace_act(&operator, w, "close", None)
+        .await
+        .expect(200);
+    let reopened = open(json!({})).await;
+    assert_eq!(
+        reopened.expect(200)["profile"],
+        payments,
+        "the last one used"
+    );
+    demo.workplace_act(&operator, w, "close", None)
+        .await
+        .expect(200);
+
+    let users = demo.get("/users", Some(&admin)).await.expect(200).clone();
+    let id = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == demo.facts.operators[0].username)
+        .unwrap()["id"]
+        .as_u64()
+        .unwrap();
+    let all = demo.all_services();
+    demo.put(
+        &format!("/users/{id}/profiles"),
+        Some(&admin),
+        json!({"profiles": [all]}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(
+        open(json!({})).await.expect(200)["profile"],
+        all,
+        "the only one assigned"
+    );
+}

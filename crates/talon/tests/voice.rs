@@ -150,3 +150,44 @@ async fn without_a_voice_the_server_says_so_and_the_text_still_works() {
         .clone();
     assert_eq!(spoken["text"], "Nummer A eins, Schalter eins");
 }
+
+/// A text-to-speech program that takes its time, as a slow or stuck one would.
+fn slow_voice(dir: &std::path::Path) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join("slow-voice");
+    std::fs::write(&path, "#!/bin/sh\nsleep 4\nexit 1\n").expect("the program");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("executable");
+    path
+}
+
+/// At most two renderings run at once; a third that cannot start within two seconds is told
+/// the voice is busy, so a burst of new texts cannot pile up processes.
+#[tokio::test]
+async fn renderings_beyond_two_at_once_are_refused_as_busy() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let voice = slow_voice(dir.path());
+    let demo = Demo::spawn_with(
+        dir.path(),
+        &[("TALON_TTS_COMMAND", voice.to_str().unwrap())],
+    )
+    .await;
+    let b = demo.branch();
+    let display = demo.display().to_string();
+    let mut requests = tokio::task::JoinSet::new();
+    for n in 1..=3 {
+        let request = demo.request(
+            reqwest::Method::GET,
+            &format!("/branches/{b}/announcement.wav?ticket=A00{n}&workplace=1"),
+            Some(&display),
+        );
+        requests.spawn(common::reply(request));
+    }
+    let mut codes = Vec::new();
+    while let Some(answer) = requests.join_next().await {
+        let answer = answer.unwrap();
+        assert_eq!(answer.status, 503, "{}", answer.text);
+        codes.push(answer.error_code().unwrap().to_string());
+    }
+    codes.sort();
+    assert_eq!(codes, ["tts_busy", "tts_failed", "tts_failed"], "{codes:?}");
+}

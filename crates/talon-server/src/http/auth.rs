@@ -2,7 +2,7 @@
 
 use crate::app::App;
 use crate::auth::{
-    NewPassword, Password, Principal, Role, SESSION_COOKIE, StaffRole, Username, check_role_branch,
+    NewPassword, Password, Principal, Role, StaffPage, StaffRole, Username, check_role_branch,
     csrf_token, new_token, sha256_hex,
 };
 use crate::error::{ApiError, ErrorBody};
@@ -47,6 +47,10 @@ pub struct LoginRequest {
     /// instead of the token itself.
     #[serde(default)]
     cookie: bool,
+    /// The staff page the cookie is for, so each page keeps its own session; the page then
+    /// names it on every request (`X-Talon-Page`, or `?page=` for an event stream).
+    #[serde(default)]
+    page: Option<StaffPage>,
 }
 
 /// A staff user, without their password.
@@ -90,11 +94,10 @@ pub struct Session {
 }
 
 /// The `Set-Cookie` value of a session cookie; `Secure` whenever Talon is reached over HTTPS.
-fn session_cookie(app: &App, token: &str, max_age: i64) -> String {
+fn session_cookie(app: &App, page: Option<StaffPage>, token: &str, max_age: i64) -> String {
     let secure = if app.security.hsts { "; Secure" } else { "" };
-    format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
-    )
+    let name = StaffPage::cookie(page);
+    format!("{name}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}")
 }
 
 #[utoipa::path(
@@ -171,7 +174,7 @@ pub async fn login(
         })
         .await?;
     if request.cookie {
-        let cookie = session_cookie(&app, &token, SESSION_HOURS * 3600);
+        let cookie = session_cookie(&app, request.page, &token, SESSION_HOURS * 3600);
         let session = Session {
             csrf: Some(csrf_token(&token)),
             token: None,
@@ -201,11 +204,17 @@ pub async fn login(
 pub async fn logout(
     State(app): State<Arc<App>>,
     principal: Principal,
+    headers: axum::http::HeaderMap,
 ) -> Result<Response, ApiError> {
     app.store.delete_token(&principal.token_hash).await?;
     super::devices::end_streams(&app, &principal);
-    // Whether or not the session came in a cookie, the browser forgets any cookie it has.
-    let forget = session_cookie(&app, "", 0);
+    // Whether or not the session came in a cookie, the browser forgets the cookie of the page
+    // that signs out; another page's session goes on.
+    let page = headers
+        .get("x-talon-page")
+        .and_then(|v| v.to_str().ok())
+        .and_then(StaffPage::parse);
+    let forget = session_cookie(&app, page, "", 0);
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, forget)]).into_response())
 }
 

@@ -184,6 +184,10 @@ pub struct EventsQuery {
     #[serde(rename = "access_token")]
     #[param(rename = "access_token")]
     _access_token: Option<String>,
+    /// The staff page whose session cookie the stream goes with (`admin`, `operator`).
+    #[serde(rename = "page")]
+    #[param(rename = "page", value_type = Option<crate::auth::StaffPage>)]
+    _page: Option<crate::auth::StaffPage>,
 }
 
 #[utoipa::path(

@@ -37,7 +37,9 @@ pub fn document(routes: &[Route]) -> OpenApi {
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
                 crate::auth::SESSION_COOKIE,
                 "The staff pages' session cookie (`cookie: true` at sign-in); changes need \
-                 `X-CSRF-Token`.",
+                 `X-CSRF-Token`. With `page` at sign-in the cookie is that page's \
+                 (`talon_session_admin`, `talon_session_operator`), and each request names it \
+                 with `X-Talon-Page` (`?page=` on an event stream).",
             ))),
         );
     for route in routes {
@@ -138,9 +140,10 @@ fn complete(mut operation: Operation, access: Access) -> Operation {
     );
     add(
         "503",
-        "Not available right now, nothing was changed: the answer took too long, or the store \
-         or the branch is unavailable. Codes: `timeout`, `storage_unavailable`, \
-         `branch_unavailable`, `conflict`.",
+        "Not available right now: the answer took too long, or the store or the branch is \
+         unavailable (nothing was changed); or a staff action could not be recorded in the \
+         audit log and is not acknowledged (it may have been done). Codes: `timeout`, \
+         `storage_unavailable`, `branch_unavailable`, `conflict`, `audit_unavailable`.",
     );
     operation
 }

@@ -141,6 +141,7 @@ pub async fn audio(
             let code = match e {
                 VoiceError::Unavailable(_) => "tts_unavailable",
                 VoiceError::Failed(_) => "tts_failed",
+                VoiceError::Busy => "tts_busy",
             };
             Err(ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,

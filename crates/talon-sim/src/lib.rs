@@ -31,12 +31,17 @@
 //! - [`compare`]: two configurations on the same visitors (common random numbers: arrivals,
 //!   service times and patience come from streams keyed by the seed, never by the
 //!   configuration), with the differences and their confidence intervals.
+//! - [`check_plan`]: a staffing plan from `talon_plan::plan_staffing` run under the forecast's
+//!   time-varying arrivals; the intervals where the stationary formula's plan misses its target
+//!   (a busy interval's queue carries over), and a plan corrected greedily until each interval
+//!   meets it ([`PlanReport`]).
 //!
 //! Deterministic: a seed and a replication number give the same result, bit for bit.
 
 mod arrivals;
 mod error;
 mod model;
+mod plan;
 mod random;
 mod report;
 mod run;
@@ -48,6 +53,7 @@ pub use model::{
     Arrivals, Branch, Break, DEFAULT_CV, Distribution, MAX_SECS, Model, Patience, PoissonStream,
     RecordedArrival, ServiceTime, Shift,
 };
+pub use plan::{IntervalCheck, PlanCheck, PlanReport, check_plan};
 pub use report::{
     Call, Comparison, Fate, IntervalMetrics, IntervalSummary, Metrics, Replication, Summary, Visit,
     WorkplaceDay, WorkplaceMetrics, WorkplaceSummary,

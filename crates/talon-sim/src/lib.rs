@@ -35,11 +35,16 @@
 //!   time-varying arrivals; the intervals where the stationary formula's plan misses its target
 //!   (a busy interval's queue carries over), and a plan corrected greedily until each interval
 //!   meets it ([`PlanReport`]).
+//! - [`eta_accuracy`] / [`eta_study`]: the wait Talon shows a new ticket
+//!   (`BranchState::eta_seconds`, and the band of `BranchState::eta_band_seconds`) against the
+//!   wait it then had, by the number of people ahead: relative average squared error and the
+//!   band's coverage, for any [`Predictor`].
 //!
 //! Deterministic: a seed and a replication number give the same result, bit for bit.
 
 mod arrivals;
 mod error;
+mod eta;
 mod model;
 mod plan;
 mod random;
@@ -49,6 +54,10 @@ pub mod sample;
 mod stats;
 
 pub use error::SimError;
+pub use eta::{
+    Accuracy, EtaReport, EtaRow, NORM_BY_POSITION, Prediction, Predictor, SHOWN, eta_accuracy,
+    eta_study,
+};
 pub use model::{
     Arrivals, Branch, Break, DEFAULT_CV, Distribution, MAX_SECS, Model, Patience, PoissonStream,
     RecordedArrival, ServiceTime, Shift,

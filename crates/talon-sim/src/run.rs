@@ -336,6 +336,8 @@ struct Desk {
     status: Status,
     auto_call: bool,
     profile: Option<ProfileId>,
+    /// The services its profile lists, sorted.
+    services: Vec<ServiceId>,
     visit: Option<usize>,
     close_pending: bool,
     break_until: Option<u64>,
@@ -374,6 +376,7 @@ pub(crate) fn run<P: Probe>(setup: &Setup, arrivals: &[Arrival], probe: &mut P) 
             status: Status::Closed,
             auto_call: false,
             profile: None,
+            services: Vec::new(),
             visit: None,
             close_pending: false,
             break_until: None,
@@ -435,19 +438,22 @@ impl<P: Probe> Run<'_, P> {
                 .map(|a| (a.at_ms, ARRIVAL, 0));
             // The heap holds starts, finishes and abandonments only, so its keys never tie
             // with the schedule's or the arrivals'.
-            let Some(first) = [heap, scheduled, arrival].into_iter().flatten().min() else {
-                return;
+            let earlier = |a: Option<(u64, u8, u64)>, b: Option<(u64, u8, u64)>| match (a, b) {
+                (Some(a), Some(b)) => a < b,
+                (a, _) => a.is_some(),
             };
-            if Some(first) == scheduled {
+            if earlier(scheduled, heap) && earlier(scheduled, arrival) {
                 let (at, action) = self.setup.schedule[next_scheduled];
                 next_scheduled += 1;
                 self.act(at, action);
-            } else if Some(first) == heap {
+            } else if earlier(heap, arrival) {
                 let Planned { key, action } = self.heap.pop().expect("peeked");
                 self.act(key.0, action);
-            } else {
+            } else if arrival.is_some() {
                 self.arrive(next_arrival);
                 next_arrival += 1;
+            } else {
+                return;
             }
         }
     }
@@ -562,10 +568,7 @@ impl<P: Probe> Run<'_, P> {
     }
 
     fn serves(&self, desk: usize, service: ServiceId) -> bool {
-        self.desks[desk]
-            .profile
-            .and_then(|p| self.setup.profiles.get(&p))
-            .is_some_and(|p| p.services.binary_search(&service).is_ok())
+        self.desks[desk].services.binary_search(&service).is_ok()
     }
 
     fn queued(&mut self, service: ServiceId, joins: bool) {
@@ -580,13 +583,9 @@ impl<P: Probe> Run<'_, P> {
     fn call_next(&mut self, desk: usize, at: u64) {
         let d = &self.desks[desk];
         let anyone = d
-            .profile
-            .and_then(|p| self.setup.profiles.get(&p))
-            .is_some_and(|p| {
-                p.services
-                    .iter()
-                    .any(|s| self.waiting.get(s).is_some_and(|n| *n > 0))
-            });
+            .services
+            .iter()
+            .any(|s| self.waiting.get(s).is_some_and(|n| *n > 0));
         if !anyone {
             return;
         }
@@ -727,16 +726,13 @@ impl<P: Probe> Run<'_, P> {
             profile,
         };
         let was = d.status;
-        let auto_call = self
-            .setup
-            .profiles
-            .get(&profile)
-            .is_some_and(|p| p.auto_call);
+        let facts = self.setup.profiles.get(&profile);
         // The desk's facts change before the command, so that the calls the engine makes by
         // itself on opening find it ready.
         d.operator = operator;
         d.profile = Some(profile);
-        d.auto_call = auto_call;
+        d.auto_call = facts.is_some_and(|p| p.auto_call);
+        d.services = facts.map(|p| p.services.clone()).unwrap_or_default();
         d.close_pending = false;
         if was == Status::Closed {
             d.status = Status::Open;
@@ -769,6 +765,7 @@ impl<P: Probe> Run<'_, P> {
         d.close_pending = false;
         d.break_until = None;
         d.profile = None;
+        d.services.clear();
         if let Some((operator, profile)) = d.open_pending.take() {
             self.open(desk, operator, profile, at);
         }

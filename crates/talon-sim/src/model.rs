@@ -1,6 +1,8 @@
 //! What a simulation is run on: the branch as the engine knows it, the day's staff, the
 //! visitors who come and how long they take and wait. Every type is serde, so a server can
-//! take a model as JSON. Times of day are seconds after the branch-local midnight of `date`.
+//! take a model as JSON. Times of day are seconds elapsed since the branch-local midnight of
+//! `date`: on a day the clocks change they are an hour off the wall clock after the change,
+//! and a model of such a day says so in its times.
 
 use crate::error::SimError;
 use jiff::civil::Date;

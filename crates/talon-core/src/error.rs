@@ -63,8 +63,10 @@ pub enum DomainError {
     WorkplaceOccupied,
     #[error("the operator already works at another workplace")]
     OperatorBusy,
-    #[error("the ticket is not at a workplace of this operator")]
+    #[error("another operator works at this workplace")]
     NotYourWorkplace,
+    #[error("the ticket is at another operator's workplace")]
+    NotYourTicket,
     #[error("the {0:?} is still in use")]
     InUse(Entity),
     #[error("the branch already exists")]
@@ -88,7 +90,7 @@ impl DomainError {
             DomainError::WorkplaceBusy => "workplace_busy",
             DomainError::WorkplaceOccupied => "workplace_occupied",
             DomainError::OperatorBusy => "operator_busy",
-            DomainError::NotYourWorkplace => "not_your_workplace",
+            DomainError::NotYourWorkplace | DomainError::NotYourTicket => "not_your_workplace",
             DomainError::InUse(_) => "in_use",
             DomainError::AlreadyExists => "already_exists",
         }

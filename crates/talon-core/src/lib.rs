@@ -59,6 +59,10 @@ pub fn execute(
 /// takes the next eligible ticket, in workplace order, until none can.
 fn auto_calls(state: &mut BranchState, now: jiff::Timestamp) -> Vec<Event> {
     let mut events = Vec::new();
+    // Most branches call by hand: then there is nothing to look for after every command.
+    if !state.profiles().any(|p| p.auto_call) {
+        return events;
+    }
     loop {
         let ready: Vec<WorkplaceId> = state
             .workplaces()

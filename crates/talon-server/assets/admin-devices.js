@@ -12,6 +12,16 @@ let pairingTimer = null;
 
 export async function renderDevices() {
   devices = await api("GET", `/branches/${app.session.branch}/devices`);
+  const pairings = await api("GET", `/branches/${app.session.branch}/pairings`);
+  const voided = byId("pairings-voided");
+  voided.hidden = !pairings.voided;
+  if (pairings.voided) {
+    voided.textContent = t("admin_pairings_voided", {
+      time: dateTime(pairings.voided.at),
+      guesses: pairings.voided.wrong_guesses,
+      codes: pairings.voided.codes,
+    });
+  }
   const body = byId("device-list");
   body.replaceChildren(
     ...devices.map((device) => {

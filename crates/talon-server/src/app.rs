@@ -5,7 +5,9 @@ use crate::customers::Crm;
 use crate::error::ApiError;
 use crate::identity::IdentityKey;
 use crate::metrics::Metrics;
+use crate::pairing_guard::PairingGuard;
 use crate::passwords::PasswordChecks;
+use crate::refusals::Refusals;
 use crate::retention::Retention;
 use crate::security::Security;
 use crate::throttle::Limiter;
@@ -36,6 +38,8 @@ pub struct Options {
     pub retention: Retention,
     /// The memory concurrent password checks may take together.
     pub password_memory_bytes: u64,
+    /// How long refused sign-ins are counted before their summary goes to the audit log.
+    pub refusal_window: std::time::Duration,
 }
 
 pub struct App {
@@ -54,6 +58,10 @@ pub struct App {
     pub limits: Limits,
     /// Password checks, bounded by their memory.
     pub passwords: PasswordChecks,
+    /// Sign-ins refused by the rate limits, counted for their summary in the audit log.
+    pub refusals: Refusals,
+    /// The cap on wrong pairing codes across the installation.
+    pub pairing_guard: PairingGuard,
     /// The hashes of tokens just revoked or logged out: live streams opened with one end.
     pub revoked: tokio::sync::broadcast::Sender<Arc<str>>,
 }
@@ -64,6 +72,9 @@ pub struct Limits {
     pub login_by_address: Limiter,
     /// Failed logins per account: 5, then one a minute.
     pub login_failures_by_account: Limiter,
+    /// Failed logins per known device (a browser holding the account's device cookie): 5,
+    /// then one a minute. Its failures lock that device, not the account.
+    pub login_failures_by_device: Limiter,
     /// Public ticket requests per address: generous, because one address can be a whole
     /// office or a mobile carrier's gateway.
     pub public_by_address: Limiter,
@@ -74,6 +85,7 @@ impl Default for Limits {
         Limits {
             login_by_address: Limiter::new(30, 1.0),
             login_failures_by_account: Limiter::new(5, 1.0 / 60.0),
+            login_failures_by_device: Limiter::new(5, 1.0 / 60.0),
             public_by_address: Limiter::new(600, 10.0),
         }
     }
@@ -97,6 +109,8 @@ impl App {
             seating: Mutex::new(()),
             limits: Limits::default(),
             passwords: PasswordChecks::new(options.password_memory_bytes),
+            refusals: Refusals::new(options.refusal_window),
+            pairing_guard: PairingGuard::default(),
             revoked: tokio::sync::broadcast::channel(64).0,
         });
         for id in app.store.branch_ids().await? {

@@ -14,6 +14,9 @@
 //! caller, the username given, the kind of an identifier) through a task-local note, so the
 //! middleware reads no request body and costs no extra lookup of the caller.
 //!
+//! Sign-ins refused by a rate limit before their password check are summarised instead, one
+//! record per address, username and window (`refusals.rs`).
+//!
 //! The append is awaited before the answer leaves: an acknowledged action has its record
 //! committed. It goes through the store's writer and its group commit, beside the branches'
 //! commits. Nothing is acknowledged without its record: when the append fails, the answer is
@@ -99,6 +102,10 @@ pub async fn record(State(app): State<Arc<App>>, mut request: Request, next: Nex
         return next.run(request).await;
     };
     let method = request.method().clone();
+    let peer = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
     let changes = [Method::POST, Method::PUT, Method::DELETE, Method::PATCH].contains(&method);
     let personal = route.starts_with(PERSONAL);
     if !changes && !personal {
@@ -128,6 +135,15 @@ pub async fn record(State(app): State<Arc<App>>, mut request: Request, next: Nex
         return response;
     }
     let outcome = response.status().as_u16();
+    // A sign-in refused before its password check is counted into a summary, not recorded on
+    // its own: a flood of them would flood the log.
+    if sign_in
+        && outcome == 429
+        && let Some(peer) = peer
+    {
+        app.refusals.note(peer, notes.username, &route, at);
+        return response;
+    }
     let entry = entry(&app, at, &method, route, &params, notes, outcome).await;
     match app.store.append_audit(entry).await {
         Ok(_) => response,

@@ -126,6 +126,14 @@ impl Principal {
     pub async fn authenticate(parts: &Parts, app: &App) -> Result<Self, ApiError> {
         let token = match bearer_token(parts) {
             Some(token) => token,
+            // An `Authorization` the server cannot read is refused, never passed over for a
+            // cookie.
+            None if parts
+                .headers
+                .contains_key(axum::http::header::AUTHORIZATION) =>
+            {
+                return Err(ApiError::unauthorized());
+            }
             None => {
                 let token = session_cookie(parts).ok_or_else(ApiError::unauthorized)?;
                 check_csrf(parts, &token)?;
@@ -171,9 +179,7 @@ impl FromRequestParts<Arc<App>> for Principal {
 /// URLs would end up in logs and browser histories.
 fn bearer_token(parts: &Parts) -> Option<String> {
     if let Some(value) = parts.headers.get(axum::http::header::AUTHORIZATION) {
-        let value = value.to_str().ok()?;
-        let token = value.strip_prefix("Bearer ")?.trim();
-        return (!token.is_empty()).then(|| token.to_string());
+        return bearer_credentials(value.to_str().ok()?).map(str::to_string);
     }
     let path = parts.uri.path();
     if !path.ends_with("/events") && !path.ends_with("/announcement.wav") {
@@ -183,6 +189,19 @@ fn bearer_token(parts: &Parts) -> Option<String> {
         let token = pair.strip_prefix("access_token=")?;
         (!token.is_empty()).then(|| token.to_string())
     })
+}
+
+/// The token of an `Authorization` value: the scheme `Bearer` in any case (RFC 9110), one space,
+/// then the token in token68's characters. Anything else (another scheme, extra spaces, a
+/// token with spaces in it) is no token at all, whatever the spacing.
+fn bearer_credentials(value: &str) -> Option<&str> {
+    let (scheme, token) = value.split_once(' ')?;
+    let token68 = !token.is_empty()
+        && token
+            .trim_end_matches('=')
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b));
+    (scheme.eq_ignore_ascii_case("bearer") && token68).then_some(token)
 }
 
 /// The cookie that carries a staff page's session: out of reach of the page's scripts, sent
@@ -524,5 +543,27 @@ impl TryFrom<String> for DeviceRole {
             .filter(|r| !r.is_staff())
             .map(DeviceRole)
             .ok_or("role is kiosk or display")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bearer_credentials;
+
+    #[test]
+    fn the_bearer_scheme_is_read_in_any_case_and_nothing_else_passes() {
+        for (value, token) in [
+            ("Bearer abc123", Some("abc123")),
+            ("bearer abc123", Some("abc123")),
+            ("BEARER abc123==", Some("abc123==")),
+            ("Bearer  abc123", None),
+            ("Bearer abc123 ", None),
+            ("Bearer ", None),
+            ("Bearer", None),
+            ("Basic abc123", None),
+            ("Bearer abc 123", None),
+        ] {
+            assert_eq!(bearer_credentials(value), token, "{value:?}");
+        }
     }
 }

@@ -84,7 +84,7 @@ impl From<DomainError> for ApiError {
         let status = match &e {
             DomainError::NotFound(_) => StatusCode::NOT_FOUND,
             DomainError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            DomainError::NotYourWorkplace => StatusCode::FORBIDDEN,
+            DomainError::NotYourWorkplace | DomainError::NotYourTicket => StatusCode::FORBIDDEN,
             _ => StatusCode::CONFLICT,
         };
         let field = match &e {

@@ -98,6 +98,19 @@ impl IdentityKey {
         Ok(IdentityKey(bytes))
     }
 
+    /// A signature of `data` for one `purpose` (a device cookie, say), hex: the purpose is part
+    /// of the input, so a signature made for one purpose is worth nothing for another.
+    pub fn sign(&self, purpose: &str, data: &str) -> String {
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.0) else {
+            unreachable!("HMAC takes a key of any length")
+        };
+        mac.update(b"talon-sign:");
+        mac.update(purpose.as_bytes());
+        mac.update(b":");
+        mac.update(data.as_bytes());
+        crate::auth::hex(&mac.finalize().into_bytes())
+    }
+
     /// The keyed hash of an identifier, hex. The kind is part of the input, so a phone number
     /// and a document number with the same characters never collide.
     pub fn hash(&self, identifier: &Identifier) -> String {

@@ -51,30 +51,33 @@ pub const PERSONAL: Access = Roles(&[Admin, Manager, Receptionist, Operator]);
 /// A visitor's request to see or erase their record.
 pub const ERASE: Access = Roles(&[Admin, Manager]);
 
-/// The access of every route, from the routes' declarations.
-pub struct Policy(HashMap<(&'static str, String), Access>);
+/// The access of every route, from the routes' declarations: by path template, then method.
+pub struct Policy(HashMap<String, Vec<(&'static str, Access)>>);
 
 impl Policy {
     pub fn of(routes: &[Route]) -> Policy {
-        Policy(
-            routes
-                .iter()
-                .map(|r| ((r.method, r.path.clone()), r.access))
-                .collect(),
-        )
+        let mut table: HashMap<String, Vec<(&'static str, Access)>> = HashMap::new();
+        for r in routes {
+            table
+                .entry(r.path.clone())
+                .or_default()
+                .push((r.method, r.access));
+        }
+        Policy(table)
     }
 
     /// The access of `method` on the route `path`, if a route declares it.
     pub fn access(&self, method: &str, path: &str) -> Option<Access> {
         self.0
+            .get(path)?
             .iter()
-            .find(|((m, p), _)| *m == method && p == path)
+            .find(|(m, _)| *m == method)
             .map(|(_, access)| *access)
     }
 
     /// Whether some route has this path, with whatever method.
     fn knows(&self, path: &str) -> bool {
-        self.0.keys().any(|(_, p)| p == path)
+        self.0.contains_key(path)
     }
 }
 

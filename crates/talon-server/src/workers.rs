@@ -12,6 +12,7 @@ const ROLLOVER_EVERY: Duration = Duration::from_secs(10);
 
 pub fn start(app: Arc<App>) {
     crate::retention::start(app.clone());
+    crate::refusals::start(app.clone());
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(ROLLOVER_EVERY);
         loop {

@@ -22,6 +22,7 @@ async fn spawn() -> (std::net::SocketAddr, tempfile::TempDir) {
         security: Security::default(),
         retention: Retention::default(),
         password_memory_bytes: talon_server::DEFAULT_PASSWORD_MEMORY_BYTES,
+        refusal_window: talon_server::DEFAULT_REFUSAL_WINDOW,
     };
     let app: Arc<App> = App::load(store, options).await.expect("app");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");

@@ -169,6 +169,20 @@ impl Store {
         dispatch!(self, s => s.redeem_pairing(code_hash.to_string(), token, now).await)
     }
 
+    /// Voids every pairing code still open, in every branch; answers how many each branch lost.
+    pub async fn void_pairings(&self) -> Result<Vec<(BranchId, u64)>, StoreError> {
+        dispatch!(self, s => s.void_pairings().await)
+    }
+
+    /// How many of a branch's pairing codes are still open at `now`.
+    pub async fn open_pairings(
+        &self,
+        branch: BranchId,
+        now: jiff::Timestamp,
+    ) -> Result<u64, StoreError> {
+        dispatch!(self, s => s.open_pairings(branch, now).await)
+    }
+
     /// The devices of a branch: its kiosk and display tokens (never the tokens themselves).
     pub async fn devices(&self, branch: BranchId) -> Result<Vec<Device>, StoreError> {
         dispatch!(self, s => s.devices(branch).await)

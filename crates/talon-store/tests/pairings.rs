@@ -106,3 +106,38 @@ async fn pairing_story(store: &Store) {
             .is_empty()
     );
 }
+
+/// Voiding the open codes removes every branch's, answers how many each lost, and leaves the
+/// expired ones out of the count.
+#[tokio::test]
+async fn voiding_takes_every_open_code() {
+    for t in backends().await {
+        let store = &t.store;
+        let now = Timestamp::now();
+        for (hash, branch, minutes) in [("a", 1, 10), ("b", 1, 10), ("c", 2, 10), ("d", 2, -1)] {
+            store
+                .insert_pairing(NewPairing {
+                    code_hash: hash.into(),
+                    pairing: pairing(branch),
+                    expires_at: now + SignedDuration::from_mins(minutes),
+                })
+                .await
+                .expect("a pairing");
+        }
+        assert_eq!(store.open_pairings(BranchId(1), now).await.unwrap(), 2);
+        assert_eq!(store.open_pairings(BranchId(2), now).await.unwrap(), 1);
+        assert_eq!(
+            store.void_pairings().await.unwrap(),
+            vec![(BranchId(1), 2), (BranchId(2), 1)]
+        );
+        assert_eq!(store.open_pairings(BranchId(1), now).await.unwrap(), 0);
+        assert_eq!(
+            store
+                .redeem_pairing("a", device_token("t"), now)
+                .await
+                .unwrap(),
+            None,
+            "a voided code pairs nothing"
+        );
+    }
+}

@@ -391,23 +391,41 @@ async fn login(http: &reqwest::Client, url: &str, who: &Credentials) -> Result<S
     struct Session {
         token: String,
     }
-    let response = http
-        .post(format!("{url}/api/v1/auth/login"))
-        .json(&json!({"username": who.username, "password": who.password}))
-        .send()
-        .await
-        .map_err(http_error)?;
-    let status = response.status();
-    let bytes = response.bytes().await.map_err(http_error)?;
-    if status != StatusCode::OK {
-        return Err(format!(
-            "logging in as {} failed: {}",
-            who.username,
-            failed(&Method::POST, "/auth/login", status, &bytes)
-        )
-        .into());
+    // Sign-ins run a few at a time and are limited per address; a well-behaved client waits its
+    // `Retry-After` when told the server is busy or the address must slow down.
+    let mut attempts = 0;
+    loop {
+        let response = http
+            .post(format!("{url}/api/v1/auth/login"))
+            .json(&json!({"username": who.username, "password": who.password}))
+            .send()
+            .await
+            .map_err(http_error)?;
+        let status = response.status();
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        let bytes = response.bytes().await.map_err(http_error)?;
+        attempts += 1;
+        match (status, retry_after) {
+            (StatusCode::OK, _) => return Ok(serde_json::from_slice::<Session>(&bytes)?.token),
+            (StatusCode::SERVICE_UNAVAILABLE | StatusCode::TOO_MANY_REQUESTS, Some(wait))
+                if attempts < 30 =>
+            {
+                tokio::time::sleep(Duration::from_secs(wait)).await;
+            }
+            _ => {
+                return Err(format!(
+                    "logging in as {} failed: {}",
+                    who.username,
+                    failed(&Method::POST, "/auth/login", status, &bytes)
+                )
+                .into());
+            }
+        }
     }
-    Ok(serde_json::from_slice::<Session>(&bytes)?.token)
 }
 
 /// Anything with an id in the server's answers: a ticket, a workplace, a profile.
@@ -990,9 +1008,11 @@ impl Bench {
 
     /// The server's (commits, events committed) from `/metrics`, if it answers.
     async fn commit_counters(&self) -> Option<(u64, u64)> {
+        // The metrics are the network administrator's.
         let response = self
             .http
             .get(format!("{}/metrics", self.target.url))
+            .bearer_auth(&*self.admin.token)
             .send()
             .await
             .ok()?;

@@ -174,7 +174,7 @@ async fn export_config(settings: &Settings, output: Option<PathBuf>) -> Result<(
         .await
         .map_err(|e| e.message)?;
     match output {
-        Some(path) => std::fs::write(&path, text)
+        Some(path) => settings::write_private(&path, text.as_bytes())
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
         None => {
             use std::io::Write;
@@ -216,7 +216,8 @@ fn verify_audit(settings: &Settings) -> Result<(), Error> {
 }
 
 async fn open_store(settings: &Settings) -> Result<Store, Error> {
-    std::fs::create_dir_all(&settings.data_dir)?;
+    settings::create_private_dir(&settings.data_dir)?;
+    settings::warn_if_readable(&settings.data_dir);
     Ok(Store::open_sqlite(&settings.database(), settings.durability).await?)
 }
 
@@ -228,6 +229,12 @@ async fn serve(
     announce: impl FnOnce(&str),
 ) -> Result<(), Error> {
     let tls = settings.tls()?;
+    if let Some(address) = &settings.metrics_listen {
+        let metrics = tokio::net::TcpListener::bind(address)
+            .await
+            .map_err(|e| format!("cannot listen for metrics on {address}: {e}"))?;
+        tokio::spawn(talon_server::serve_metrics(app.clone(), metrics));
+    }
     let listener = tokio::net::TcpListener::bind(&settings.listen).await?;
     let scheme = if tls.is_some() { "https" } else { "http" };
     let url = format!("{scheme}://{}", listener.local_addr()?);

@@ -31,6 +31,10 @@ pub struct ServerArgs {
     /// The PEM private key of --tls-cert.
     #[arg(long, env = "TALON_TLS_KEY")]
     pub tls_key: Option<PathBuf>,
+    /// Also serve `/metrics` without a token on this address, e.g. 127.0.0.1:9464, for a
+    /// Prometheus on the machine or its monitoring network.
+    #[arg(long, env = "TALON_METRICS_LISTEN")]
+    pub metrics_listen: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -51,6 +55,8 @@ struct FileSettings {
     retain_customers_days: Option<u32>,
     retain_ticket_links_days: Option<u32>,
     password_memory_mb: Option<u64>,
+    metrics_listen: Option<String>,
+    refusal_window_secs: Option<u64>,
 }
 
 /// How long a CRM lookup may take before the visitor is served without a category.
@@ -78,6 +84,10 @@ pub struct Settings {
     retention: Retention,
     /// The memory concurrent password checks may take together.
     password_memory_bytes: u64,
+    /// Where `/metrics` is also served without a token, if anywhere.
+    pub metrics_listen: Option<String>,
+    /// How long refused sign-ins are counted into one audit record.
+    refusal_window: std::time::Duration,
 }
 
 impl Settings {
@@ -143,7 +153,18 @@ impl Settings {
                 .password_memory_mb
                 .unwrap_or(talon_server::DEFAULT_PASSWORD_MEMORY_BYTES >> 20),
         };
+        let refusal_window =
+            match std::env::var("TALON_REFUSAL_WINDOW_SECS").ok() {
+                Some(v) => v.parse::<u64>().ok().filter(|s| *s > 0).ok_or_else(|| {
+                    format!("TALON_REFUSAL_WINDOW_SECS is whole seconds, not {v:?}")
+                })?,
+                None => file
+                    .refusal_window_secs
+                    .unwrap_or(talon_server::DEFAULT_REFUSAL_WINDOW.as_secs()),
+            };
         Ok(Settings {
+            refusal_window: std::time::Duration::from_secs(refusal_window),
+            metrics_listen: args.metrics_listen.clone().or(file.metrics_listen),
             password_memory_bytes: password_memory_mb << 20,
             tls,
             hsts,
@@ -237,6 +258,7 @@ impl Settings {
             },
             retention: self.retention,
             password_memory_bytes: self.password_memory_bytes,
+            refusal_window: self.refusal_window,
         })
     }
 }
@@ -289,4 +311,43 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .open(path)?;
     file.write_all(bytes)?;
     file.sync_all()
+}
+
+/// Creates the data folder, and any folder above it that is missing, readable by the owner only.
+pub fn create_private_dir(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(path)
+}
+
+/// Talon's own files in the data folder.
+const DATA_FILES: [&str; 5] = [
+    "talon.db",
+    "talon.db-wal",
+    "talon.db-shm",
+    "identity.key",
+    "demo.json",
+];
+
+/// Warns about the data folder or a file of Talon's in it that others than its owner may read:
+/// they hold password and token hashes, the identity key and the audit log.
+pub fn warn_if_readable(data_dir: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let files = DATA_FILES.iter().map(|name| data_dir.join(name));
+    for path in std::iter::once(data_dir.to_path_buf()).chain(files) {
+        let Ok(metadata) = std::fs::metadata(&path) else {
+            continue;
+        };
+        let mode = metadata.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            let fix = if metadata.is_dir() { "700" } else { "600" };
+            tracing::warn!(
+                path = %path.display(),
+                mode = format!("{mode:o}"),
+                "readable by others than its owner; run chmod {fix} on it"
+            );
+        }
+    }
 }

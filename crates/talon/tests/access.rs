@@ -337,6 +337,13 @@ async fn every_endpoint_refuses_the_wrong_roles_and_other_branches() {
             CONFIGURE,
         ),
         spec(
+            Method::GET,
+            "/api/v1/branches/{branch}/pairings",
+            format!("/branches/{b}/pairings"),
+            None,
+            CONFIGURE,
+        ),
+        spec(
             Method::POST,
             "/api/v1/branches/{branch}/pairings",
             format!("/branches/{b}/pairings"),

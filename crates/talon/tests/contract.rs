@@ -56,7 +56,6 @@ async fn every_documented_operation_answers_as_documented() {
         "/pair".into(),
         "/api/openapi.json".into(),
         "/health".into(),
-        "/metrics".into(),
         "/favicon.ico".into(),
         "/assets/kiosk.js".into(),
         format!("/kiosk/{b}"),
@@ -65,6 +64,8 @@ async fn every_documented_operation_answers_as_documented() {
     ] {
         ok(&reply(demo.client.get(demo.at(&path))).await);
     }
+
+    ok(&reply(demo.client.get(demo.at("/metrics")).bearer_auth(&admin)).await);
 
     // Staff.
     ok(&demo.get("/users", a).await);
@@ -245,6 +246,7 @@ async fn every_documented_operation_answers_as_documented() {
         .unwrap()
         .to_string();
     ok(&demo.post("/pair", None, json!({"code": code})).await);
+    ok(&demo.get(&format!("{base}/pairings"), a).await);
 
     // A visit.
     let operator = demo.operator(0).await;

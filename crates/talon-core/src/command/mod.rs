@@ -145,7 +145,7 @@ pub(crate) fn decide(
         Command::RemoveWorkplace(id) => one(configuration::remove_workplace(state, *id)),
         Command::DefineProfile(profile) => one(configuration::define_profile(state, profile)),
         Command::RemoveProfile(id) => one(configuration::remove_profile(state, *id)),
-        Command::DefineCategory(category) => one(configuration::define_category(category)),
+        Command::DefineCategory(category) => one(configuration::define_category(state, category)),
         Command::RemoveCategory(id) => one(configuration::remove_category(state, *id)),
         Command::IssueTicket {
             id,
@@ -297,7 +297,7 @@ pub(super) fn own_ticket(
         .workplace
         .ok_or(DomainError::NotFound(Entity::Workplace))?;
     if by.is_some() && state.workplace(id).and_then(|w| w.operator) != by {
-        return Err(DomainError::NotYourWorkplace);
+        return Err(DomainError::NotYourTicket);
     }
     Ok(id)
 }

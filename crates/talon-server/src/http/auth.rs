@@ -10,8 +10,8 @@ use crate::extract::{Json, Path};
 use crate::http::route::{Route, route};
 use crate::policy::{CONFIGURE, Public, STAFF};
 use axum::extract::{ConnectInfo, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{AppendHeaders, IntoResponse, Response};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
@@ -29,6 +29,43 @@ pub fn routes() -> Vec<Route> {
         route!(CONFIGURE, set_profiles),
         route!(CONFIGURE, set_disabled),
     ]
+}
+
+/// Fails unless every profile in `profiles` is one of the user's branch (or, for a user of no
+/// branch, of some branch): a profile of another branch or none at all would never apply.
+async fn check_profiles(
+    app: &App,
+    branch: Option<BranchId>,
+    profiles: &Option<Vec<ProfileId>>,
+) -> Result<(), ApiError> {
+    let Some(profiles) = profiles.clone() else {
+        return Ok(());
+    };
+    let handles = match branch {
+        Some(branch) => vec![app.branch(branch)?],
+        None => app.branches.all(),
+    };
+    let mut known = Vec::new();
+    for handle in handles {
+        let wanted = profiles.clone();
+        known.extend(
+            handle
+                .read(move |s| {
+                    wanted
+                        .into_iter()
+                        .filter(|p| s.profile(*p).is_some())
+                        .collect::<Vec<_>>()
+                })
+                .await?,
+        );
+    }
+    match profiles.iter().find(|p| !known.contains(p)) {
+        Some(missing) => Err(ApiError {
+            field: Some("profiles".into()),
+            ..ApiError::invalid(format!("profile {missing} is not one of the user's branch"))
+        }),
+        None => Ok(()),
+    }
 }
 
 /// How long a staff token lives: one working day.
@@ -106,8 +143,10 @@ fn session_cookie(app: &App, page: Option<StaffPage>, token: &str, max_age: i64)
     tag = "auth",
     summary = "Staff login: get an API token",
     description = "Attempts are limited per address (bursts of 30, then one a second), and an \
-        account that failed 5 times waits a minute per further attempt, whatever the password. \
-        At most a few password checks run at once; past that the answer is `503 busy`.",
+        account that failed 5 times waits a minute per further attempt, whatever the password; \
+        but a browser holding the account's device cookie (given at each successful sign-in) \
+        answers only for its own failures, so guessing from elsewhere cannot lock the owner \
+        out. At most a few password checks run at once; past that the answer is `503 busy`.",
     request_body = LoginRequest,
     responses(
         (status = 200, description = "A session valid for 12 hours; with `cookie`, the token is \
@@ -124,6 +163,7 @@ fn session_cookie(app: &App, page: Option<StaffPage>, token: &str, max_age: i64)
 pub async fn login(
     State(app): State<Arc<App>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     Json(request): Json<LoginRequest>,
 ) -> Result<Response, ApiError> {
     crate::audit::note_login(request.username.as_str());
@@ -132,11 +172,18 @@ pub async fn login(
         .login_by_address
         .take(&peer.ip().to_string())
         .map_err(ApiError::rate_limited)?;
-    // An account that failed too often waits, whatever password comes next.
+    // An account that failed too often waits, whatever password comes next; but a browser that
+    // signed in to it before answers for its own failures only, so guessing from elsewhere
+    // cannot lock its owner out.
     let account = request.username.as_str().to_lowercase();
-    limits
-        .login_failures_by_account
-        .check(&account)
+    let device = known_device(&app, &headers, &account);
+    let failures = match &device {
+        Some(nonce) => (&limits.login_failures_by_device, nonce.as_str()),
+        None => (&limits.login_failures_by_account, account.as_str()),
+    };
+    failures
+        .0
+        .check(failures.1)
         .map_err(ApiError::rate_limited)?;
     let user = app
         .store
@@ -150,7 +197,7 @@ pub async fn login(
         .verify(Some(peer.ip()), request.password.expose().to_string(), hash)
         .await?;
     let Some(user) = user.filter(|u| matches && !u.disabled) else {
-        let _ = limits.login_failures_by_account.take(&account);
+        let _ = failures.0.take(failures.1);
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "invalid_credentials",
@@ -173,6 +220,7 @@ pub async fn login(
             expires_at: Some(expires_at),
         })
         .await?;
+    let device = device_cookie(&app, &account);
     if request.cookie {
         let cookie = session_cookie(&app, request.page, &token, SESSION_HOURS * 3600);
         let session = Session {
@@ -181,15 +229,68 @@ pub async fn login(
             expires_at,
             user: user.into(),
         };
-        return Ok(([(header::SET_COOKIE, cookie)], axum::Json(session)).into_response());
+        return Ok((
+            AppendHeaders([(header::SET_COOKIE, cookie), (header::SET_COOKIE, device)]),
+            axum::Json(session),
+        )
+            .into_response());
     }
-    Ok(axum::Json(Session {
+    let session = Session {
         token: Some(token),
         csrf: None,
         expires_at,
         user: user.into(),
-    })
-    .into_response())
+    };
+    Ok(([(header::SET_COOKIE, device)], axum::Json(session)).into_response())
+}
+
+/// How long a browser stays a known device of an account after signing in to it.
+const DEVICE_DAYS: i64 = 365;
+
+/// The name of an account's device cookie: one per account, so a browser that signs in to
+/// several stays known to each.
+fn device_cookie_name(account: &str) -> String {
+    format!("talon_device_{}", &sha256_hex(account)[..16])
+}
+
+/// A new device cookie for `account` (OWASP's "device cookie"): a fresh nonce signed with the
+/// installation's key, given at every successful sign-in.
+fn device_cookie(app: &App, account: &str) -> String {
+    let nonce = crate::auth::random_hex(16);
+    let signature = app
+        .identity_key
+        .sign("device", &format!("{account}:{nonce}"));
+    let secure = if app.security.hsts { "; Secure" } else { "" };
+    format!(
+        "{}={nonce}.{signature}; Path=/api/v1/auth/login; HttpOnly; SameSite=Strict; \
+         Max-Age={}{secure}",
+        device_cookie_name(account),
+        DEVICE_DAYS * 86_400
+    )
+}
+
+/// The nonce of a valid device cookie for `account` in the request, if it has one.
+fn known_device(app: &App, headers: &HeaderMap, account: &str) -> Option<String> {
+    let name = device_cookie_name(account);
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .filter(|(key, _)| *key == name)
+        .find_map(|(_, value)| {
+            let (nonce, signature) = value.split_once('.')?;
+            let expected = app
+                .identity_key
+                .sign("device", &format!("{account}:{nonce}"));
+            (nonce.len() == 32 && constant_time_eq(signature, &expected)).then(|| nonce.to_string())
+        })
+}
+
+/// Compares two strings in time that depends on their length only.
+fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0, |d, (x, y)| d | (x ^ y)) == 0
 }
 
 #[utoipa::path(
@@ -262,6 +363,7 @@ pub async fn create_user(
     if let Some(branch) = request.branch {
         app.branch(branch)?;
     }
+    check_profiles(&app, request.branch, &request.profiles).await?;
     let password_hash = app
         .passwords
         .hash(None, request.password.into_string())
@@ -334,6 +436,7 @@ pub async fn set_profiles(
     if principal.branch.is_some() && user.branch != principal.branch {
         return Err(ApiError::forbidden());
     }
+    check_profiles(&app, user.branch, &request.profiles).await?;
     if !app.store.set_user_profiles(id, request.profiles).await? {
         return Err(not_found());
     }

@@ -178,6 +178,24 @@ pub(crate) fn enabled_weight() -> u32 {
 }
 
 impl CategoryInput {
+    /// Fails unless every profile the category names is one of this branch. (The engine cannot
+    /// tell: a configuration file defines categories before the profiles they name.)
+    async fn check_profiles(&self, handle: &BranchHandle) -> Result<(), ApiError> {
+        let Some(profiles) = self.profiles.clone() else {
+            return Ok(());
+        };
+        let missing = handle
+            .read(move |s| profiles.into_iter().find(|p| s.profile(*p).is_none()))
+            .await?;
+        match missing {
+            Some(missing) => Err(ApiError {
+                field: Some("profiles".into()),
+                ..ApiError::invalid(format!("profile {missing} is not one of this branch"))
+            }),
+            None => Ok(()),
+        }
+    }
+
     fn into_category(self, id: CategoryId) -> Category {
         Category {
             id,
@@ -461,6 +479,7 @@ pub async fn create_category(
     Json(input): Json<CategoryInput>,
 ) -> Result<(StatusCode, axum::Json<Category>), ApiError> {
     let handle = app.branch(branch)?;
+    input.check_profiles(&handle).await?;
     let category = input.into_category(CategoryId(app.next_id().await?));
     Ok((
         StatusCode::CREATED,
@@ -487,6 +506,7 @@ pub async fn update_category(
 ) -> Result<axum::Json<Category>, ApiError> {
     let handle = app.branch(branch)?;
     existing(&handle, Entity::Category, move |s| s.category(id).is_some()).await?;
+    input.check_profiles(&handle).await?;
     let category = input.into_category(id);
     Ok(axum::Json(
         define(&handle, category, Command::DefineCategory).await?,

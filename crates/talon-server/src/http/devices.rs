@@ -8,6 +8,7 @@ use crate::auth::{DeviceRole, Principal, Role, new_token, sha256_hex};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Json, Path};
 use crate::http::route::{Route, route};
+use crate::pairing_guard::Voided;
 use crate::policy::{CONFIGURE, Public};
 use crate::printing::PrinterConfig;
 use axum::extract::{ConnectInfo, State};
@@ -18,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use talon_core::{BranchId, WorkplaceId};
-use talon_store::{NewPairing, Pairing, TokenKind, TokenRecord};
+use talon_store::{AuditEntry, NewPairing, Pairing, TokenKind, TokenRecord};
 use utoipa::ToSchema;
 
 pub fn routes() -> Vec<Route> {
@@ -27,6 +28,7 @@ pub fn routes() -> Vec<Route> {
         route!(CONFIGURE, create),
         route!(CONFIGURE, revoke),
         route!(CONFIGURE, create_pairing),
+        route!(CONFIGURE, pairings),
         route!(Public, pair),
     ]
 }
@@ -263,7 +265,7 @@ pub async fn pair(
         )
     };
     if digits.len() != CODE_DIGITS as usize || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(invalid());
+        return Err(wrong_code(&app, invalid()).await);
     }
     let token = new_token();
     let record = TokenRecord {
@@ -276,11 +278,13 @@ pub async fn pair(
         expires_at: None,
         printer: None,
     };
-    let pairing = app
+    let Some(pairing) = app
         .store
         .redeem_pairing(&sha256_hex(&digits), record, Timestamp::now())
         .await?
-        .ok_or_else(invalid)?;
+    else {
+        return Err(wrong_code(&app, invalid()).await);
+    };
     let b = pairing.branch;
     let page = match (pairing.role.as_str(), pairing.workplace) {
         ("kiosk", _) => format!("/kiosk/{b}"),
@@ -297,6 +301,77 @@ pub async fn pair(
 }
 
 /// A paired device, without its token.
+/// Counts a wrong pairing code; at the cap, voids every open code, notes why for each branch's
+/// managers and records it in each branch's audit log. Answers `refusal`.
+async fn wrong_code(app: &App, refusal: ApiError) -> ApiError {
+    let Some(guesses) = app.pairing_guard.wrong() else {
+        return refusal;
+    };
+    let at = Timestamp::now();
+    match app.store.void_pairings().await {
+        Ok(voided) => {
+            for (branch, codes) in voided {
+                let note = Voided {
+                    at,
+                    wrong_guesses: guesses,
+                    codes,
+                };
+                app.pairing_guard.note_voided(branch, note);
+                tracing::warn!(%branch, codes, guesses, "pairing codes voided after too many wrong codes");
+                let entry = AuditEntry {
+                    at,
+                    user: None,
+                    name: None,
+                    role: "system".into(),
+                    branch: Some(branch),
+                    action: "VOID pairings".into(),
+                    target: serde_json::json!({"codes": codes, "wrong_guesses": guesses}),
+                    outcome: 200,
+                };
+                if let Err(e) = app.store.append_audit(entry).await {
+                    tracing::error!(error = %e, "the voiding of pairing codes could not be recorded");
+                }
+            }
+        }
+        Err(e) => tracing::error!(error = %e, "pairing codes could not be voided"),
+    }
+    refusal
+}
+
+/// A branch's pairing codes: how many are open, and whether they were voided and why.
+#[derive(Serialize, ToSchema)]
+pub struct PairingsView {
+    open: u64,
+    /// The latest time the branch's open codes were voided after too many wrong codes (since
+    /// the server started).
+    voided: Option<Voided>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/branches/{branch}/pairings",
+    tag = "devices",
+    summary = "The branch's open pairing codes, and whether they were voided",
+    description = "Past 100 wrong codes in 10 minutes, from all addresses together, every open \
+        code is voided; `voided` says when and after how many.",
+    params(("branch" = u64, Path, description = "Branch id.")),
+    responses(
+        (status = 200, description = "The codes' state.", body = PairingsView),
+        (status = 404, description = "Not found. Codes: `branch_not_found`, `not_found`.",
+            body = ErrorBody),
+    )
+)]
+pub async fn pairings(
+    State(app): State<Arc<App>>,
+    Path(branch): Path<BranchId>,
+) -> Result<axum::Json<PairingsView>, ApiError> {
+    app.branch(branch)?;
+    Ok(axum::Json(PairingsView {
+        open: app.store.open_pairings(branch, Timestamp::now()).await?,
+        voided: app.pairing_guard.voided(branch),
+    }))
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct DeviceView {
     id: u64,

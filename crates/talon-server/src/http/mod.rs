@@ -36,6 +36,7 @@ use futures_util::FutureExt;
 pub use route::Route;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, LazyLock};
+pub use system::serve_metrics;
 
 /// Requests larger than this are refused with 413.
 const BODY_LIMIT: usize = 64 * 1024;

@@ -2,7 +2,7 @@
 
 use crate::app::App;
 use crate::http::route::{Route, route};
-use crate::policy::Public;
+use crate::policy::{NETWORK, Public};
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 pub fn routes() -> Vec<Route> {
     vec![
         route!(Public, health),
-        route!(Public, metrics),
+        route!(NETWORK, metrics),
         route!(Public, openapi),
     ]
 }
@@ -62,6 +62,9 @@ pub async fn health(State(app): State<Arc<App>>) -> impl IntoResponse {
     path = "/metrics",
     tag = "system",
     summary = "Counters in Prometheus' text format",
+    description = "For the network administrator's token (Prometheus sends it as \
+        `authorization: credentials`); `--metrics-listen` serves the same without a token on \
+        an address of its own, for a scraper on the machine or its network.",
     responses(
         (status = 200, description = "The metrics.", content_type = "text/plain", body = String),
     )
@@ -87,4 +90,15 @@ pub async fn openapi() -> impl IntoResponse {
         [(header::CONTENT_TYPE, "application/json")],
         super::openapi_json(),
     )
+}
+
+/// Serves the metrics alone, without a token, for `--metrics-listen`: an address of its own
+/// that only the machine (or its monitoring network) reaches.
+pub async fn serve_metrics(app: Arc<App>, listener: tokio::net::TcpListener) {
+    let router = axum::Router::new()
+        .route("/metrics", axum::routing::get(metrics))
+        .with_state(app);
+    if let Err(e) = axum::serve(listener, router).await {
+        tracing::error!(error = %e, "the metrics listener stopped");
+    }
 }

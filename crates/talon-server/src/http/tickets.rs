@@ -356,6 +356,22 @@ fn back() -> TransferPosition {
     TransferPosition::Back
 }
 
+/// Whether user `id` can work the workplaces of `branch`: an enabled operator or manager of it,
+/// or an operator bound to no branch. A ticket transferred to anyone else would wait where no one
+/// in its branch sees it.
+async fn works_in(app: &App, id: u64, branch: BranchId) -> Result<bool, ApiError> {
+    let Some(user) = app.store.user(id).await? else {
+        return Ok(false);
+    };
+    let role = Role::parse(&user.role);
+    Ok(!user.disabled
+        && match (role, user.branch) {
+            (Some(Role::Operator | Role::Manager), Some(b)) => b == branch,
+            (Some(Role::Operator), None) => true,
+            _ => false,
+        })
+}
+
 /// The ticket of a path, as a ticket id.
 fn ticket_id(key: &str) -> Result<TicketId, ApiError> {
     key.parse()
@@ -487,6 +503,9 @@ pub async fn postpone(
             `service_not_found`.", body = ErrorBody),
         (status = 409, description = "Not possible now. Codes: `invalid_transition`.",
             body = ErrorBody),
+        (status = 422, description = "Neither or both of `service` and `operator`, or no \
+            operator of the ticket's branch has the id. Codes: `validation_failed`.",
+            body = ErrorBody),
     )
 )]
 pub async fn transfer(
@@ -506,14 +525,15 @@ pub async fn transfer(
             by,
         },
         (None, Some(operator)) => {
-            let staff = app.store.user(operator).await?;
-            let serves = staff.is_some_and(|u| {
-                !u.disabled
-                    && Role::parse(&u.role)
-                        .is_some_and(|r| matches!(r, Role::Operator | Role::Manager | Role::Admin))
-            });
-            if !serves {
-                return Err(ApiError::invalid("operator is not a staff user who serves"));
+            let branch = app.ticket_branch(ticket).await?.id;
+            principal.require_branch(branch)?;
+            if !works_in(&app, operator, branch).await? {
+                // The same answer whether the user does not exist or works elsewhere: a
+                // transfer reveals nothing of other branches' staff.
+                return Err(ApiError {
+                    field: Some("operator".into()),
+                    ..ApiError::invalid("no operator of this branch has this id")
+                });
             }
             Command::TransferToOperator {
                 ticket,

@@ -79,6 +79,39 @@ impl SqliteStore {
         .await
     }
 
+    pub async fn void_pairings(&self) -> Result<Vec<(BranchId, u64)>, StoreError> {
+        self.write(move |conn| {
+            let mut stmt =
+                conn.prepare("DELETE FROM pairings WHERE expires_at > ?1 RETURNING branch_id")?;
+            let branches = stmt
+                .query_map([stored(Timestamp::now())], |r| r.get::<_, i64>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut counts: Vec<(BranchId, u64)> = Vec::new();
+            for branch in branches {
+                let branch = BranchId(branch as u64);
+                match counts.iter_mut().find(|(b, _)| *b == branch) {
+                    Some((_, n)) => *n += 1,
+                    None => counts.push((branch, 1)),
+                }
+            }
+            counts.sort();
+            Ok(counts)
+        })
+        .await
+    }
+
+    pub async fn open_pairings(&self, branch: BranchId, now: Timestamp) -> Result<u64, StoreError> {
+        self.read(move |conn| {
+            let count: i64 = conn.query_row(
+                "SELECT count(*) FROM pairings WHERE branch_id = ?1 AND expires_at > ?2",
+                params![branch.0 as i64, stored(now)],
+                |r| r.get(0),
+            )?;
+            Ok(count as u64)
+        })
+        .await
+    }
+
     pub async fn devices(&self, branch: BranchId) -> Result<Vec<Device>, StoreError> {
         self.read(move |conn| {
             let mut stmt = conn.prepare_cached(

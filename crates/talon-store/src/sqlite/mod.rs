@@ -60,6 +60,7 @@ impl SqliteStore {
     pub async fn open(path: &Path, durability: Durability) -> Result<SqliteStore, StoreError> {
         let path = path.to_path_buf();
         let (conn, path) = tokio::task::spawn_blocking(move || {
+            create_private(&path)?;
             let mut conn = open_connection(&path, false)?;
             let sync = match durability {
                 Durability::Full => "FULL",
@@ -158,6 +159,26 @@ impl SqliteStore {
     /// writing it, so evidence is examined as found.
     pub fn verify_audit_file(path: &Path) -> Result<AuditCheck, StoreError> {
         audit::verify(&open_connection(path, true)?)
+    }
+}
+
+/// Creates the database file readable by its owner only, if it does not exist yet: it holds
+/// password and token hashes and the audit log. SQLite gives its journal files the database
+/// file's mode.
+fn create_private(path: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(StoreError::Database(format!(
+            "cannot create {}: {e}",
+            path.display()
+        ))),
     }
 }
 

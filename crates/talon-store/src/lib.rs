@@ -18,8 +18,8 @@ pub use audit::GENESIS as AUDIT_GENESIS;
 pub use error::StoreError;
 pub use records::{
     AuditBreak, AuditCheck, AuditEntry, AuditProblem, AuditRecord, BranchCommit, Customer, Device,
-    LoggedEvent, NewPairing, NewUser, Pairing, Purged, RecordTimes, StoredEvent, StoredTicket,
-    TokenKind, TokenRecord, User,
+    LoggedEvent, NewPairing, NewUser, Notice, Pairing, Purged, RecordTimes, StoredEvent,
+    StoredTicket, TokenKind, TokenRecord, User,
 };
 pub use sqlite::{Durability, SqliteStore};
 pub use time::to_microsecond;
@@ -242,6 +242,36 @@ impl Store {
         branch: Option<BranchId>,
     ) -> Result<Vec<AuditRecord>, StoreError> {
         dispatch!(self, s => s.audit_records(after, limit, branch).await)
+    }
+
+    /// The last sequence number of every branch's log: what an instance compares its branches
+    /// with to catch up after notices it may have missed.
+    pub async fn branch_heads(&self) -> Result<Vec<(BranchId, u64)>, StoreError> {
+        dispatch!(self, s => s.branch_heads().await)
+    }
+
+    /// What other instances sharing the database do, as it happens: `None` when nobody else
+    /// can write to it (SQLite, which one process holds).
+    pub async fn notices(&self) -> Result<Option<tokio::sync::mpsc::Receiver<Notice>>, StoreError> {
+        match self {
+            Store::Sqlite(_) => Ok(None),
+        }
+    }
+
+    /// Tells the other instances that a token was revoked; nothing to tell on SQLite.
+    pub async fn notify_revoked(&self, token_hash: &str) -> Result<(), StoreError> {
+        let _ = token_hash;
+        match self {
+            Store::Sqlite(_) => Ok(()),
+        }
+    }
+
+    /// Whether this instance leads the periodic work (day rollover, retention): on a shared
+    /// database one instance at a time holds the lead until it stops; alone, it always does.
+    pub async fn lead(&self) -> Result<bool, StoreError> {
+        match self {
+            Store::Sqlite(_) => Ok(true),
+        }
     }
 
     /// Walks the whole audit chain and reports the first record that breaks it, if any.

@@ -232,3 +232,15 @@ pub struct RecordTimes {
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
+
+/// What another instance on a shared database did, as the database reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// A branch's log now ends at `seq`.
+    Committed { branch: BranchId, seq: u64 },
+    /// A token was revoked or logged out: streams opened with it end.
+    Revoked { token_hash: String },
+    /// The connection that listens was lost and is back: notices may have been missed, so
+    /// whoever listens catches up with every branch.
+    Reconnected,
+}

@@ -443,3 +443,17 @@ async fn staff_and_customers(store: &Store) {
             .is_none()
     );
 }
+
+/// Every branch's head is its last sequence number, as committed.
+#[tokio::test]
+async fn branch_heads_are_the_last_committed_sequence_numbers() {
+    for t in backends().await {
+        assert!(t.store.branch_heads().await.unwrap().is_empty());
+        common::create_branch(&t.store, 4).await;
+        common::create_branch(&t.store, 2).await;
+        assert_eq!(
+            t.store.branch_heads().await.unwrap(),
+            vec![(BranchId(2), 1), (BranchId(4), 1)]
+        );
+    }
+}

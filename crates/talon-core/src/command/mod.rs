@@ -145,7 +145,7 @@ pub(crate) fn decide(
         Command::RemoveWorkplace(id) => one(configuration::remove_workplace(state, *id)),
         Command::DefineProfile(profile) => one(configuration::define_profile(state, profile)),
         Command::RemoveProfile(id) => one(configuration::remove_profile(state, *id)),
-        Command::DefineCategory(category) => one(configuration::define_category(state, category)),
+        Command::DefineCategory(category) => one(configuration::define_category(category)),
         Command::RemoveCategory(id) => one(configuration::remove_category(state, *id)),
         Command::IssueTicket {
             id,

@@ -39,6 +39,22 @@ impl SqliteStore {
         .await
     }
 
+    pub async fn branch_heads(&self) -> Result<Vec<(BranchId, u64)>, StoreError> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached("SELECT id, last_seq FROM branches ORDER BY id")?;
+            let heads = stmt
+                .query_map([], |r| {
+                    Ok((
+                        BranchId(r.get::<_, i64>(0)? as u64),
+                        r.get::<_, i64>(1)? as u64,
+                    ))
+                })?
+                .collect::<Result<_, _>>()?;
+            Ok(heads)
+        })
+        .await
+    }
+
     pub async fn load_branch(&self, branch: BranchId) -> Result<Option<BranchState>, StoreError> {
         self.read(move |conn| {
             let id = branch.0 as i64;

@@ -1,6 +1,7 @@
 //! The application: what every request handler shares, and how it starts.
 
 use crate::branch::{BranchHandle, Branches};
+use crate::client::Cidr;
 use crate::customers::Crm;
 use crate::error::ApiError;
 use crate::identity::IdentityKey;
@@ -40,6 +41,8 @@ pub struct Options {
     pub password_memory_bytes: u64,
     /// How long refused sign-ins are counted before their summary goes to the audit log.
     pub refusal_window: std::time::Duration,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<Cidr>,
 }
 
 pub struct App {
@@ -62,6 +65,8 @@ pub struct App {
     pub refusals: Refusals,
     /// The cap on wrong pairing codes across the installation.
     pub pairing_guard: PairingGuard,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<Cidr>,
     /// The hashes of tokens just revoked or logged out: live streams opened with one end.
     pub revoked: tokio::sync::broadcast::Sender<Arc<str>>,
 }
@@ -111,6 +116,7 @@ impl App {
             passwords: PasswordChecks::new(options.password_memory_bytes),
             refusals: Refusals::new(options.refusal_window),
             pairing_guard: PairingGuard::default(),
+            trusted_proxies: options.trusted_proxies,
             revoked: tokio::sync::broadcast::channel(64).0,
         });
         for id in app.store.branch_ids().await? {
@@ -120,6 +126,16 @@ impl App {
             }
         }
         Ok(app)
+    }
+
+    /// Ends the live streams opened with a token, here and, through the database, on the other
+    /// instances.
+    pub async fn end_streams_of(&self, token_hash: &str) {
+        // Nobody listening is fine: no stream was open here.
+        let _ = self.revoked.send(Arc::from(token_hash));
+        if let Err(e) = self.store.notify_revoked(token_hash).await {
+            tracing::warn!(error = %e, "other instances could not be told of a revoked token");
+        }
     }
 
     /// A new internal id, unique across the installation.

@@ -105,7 +105,7 @@ pub async fn record(State(app): State<Arc<App>>, mut request: Request, next: Nex
     let peer = request
         .extensions()
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip());
+        .map(|c| crate::client::client_address(c.0.ip(), request.headers(), &app.trusted_proxies));
     let changes = [Method::POST, Method::PUT, Method::DELETE, Method::PATCH].contains(&method);
     let personal = route.starts_with(PERSONAL);
     if !changes && !personal {

@@ -35,6 +35,8 @@ const SNAPSHOT_EVERY: u64 = 20_000;
 const LIVE_BUFFER: usize = 4096;
 /// How many times a batch that met a newer log is run again on the caught-up state.
 const RETRIES: usize = 3;
+/// Events read from the log per query while catching up with other instances.
+const CATCH_UP_PAGE: u32 = 1000;
 
 /// An event as it goes out to live subscribers: serialised once, shared by all.
 #[derive(Debug, Clone)]
@@ -87,6 +89,8 @@ enum Message {
         caller: Box<dyn Caller>,
     },
     Read(Box<dyn FnOnce(&BranchState) + Send>),
+    /// Another instance committed up to this sequence number: read what is new from the log.
+    CatchUp(u64),
 }
 
 /// The way to a branch's actor.
@@ -133,6 +137,15 @@ impl BranchHandle {
 
     pub fn subscribe(&self) -> broadcast::Receiver<LiveEvent> {
         self.live.subscribe()
+    }
+
+    /// Tells the actor that the branch's log reaches `seq`: if its state is behind, it reads the
+    /// rest of the log, applies it and publishes it to its live subscribers.
+    pub async fn catch_up(&self, seq: u64) -> Result<(), ApiError> {
+        self.tx
+            .send(Message::CatchUp(seq))
+            .await
+            .map_err(|_| unavailable())
     }
 }
 
@@ -212,6 +225,20 @@ impl Branches {
         };
         tokio::spawn(supervise(actor, Arc::new(Mutex::new(rx))));
         handle
+    }
+
+    /// Starts a branch unless it runs already (another instance created it, and two notices may
+    /// both find it missing).
+    pub fn start_if_absent(
+        self: &Arc<Self>,
+        id: BranchId,
+        state: BranchState,
+        store: Store,
+        metrics: Arc<Metrics>,
+    ) {
+        if self.get(id).is_none() {
+            self.start(id, state, store, metrics);
+        }
     }
 
     fn index_workplaces(&self, branch: BranchId, state: &BranchState) {
@@ -300,6 +327,7 @@ impl Actor {
             let expected_seq = self.state.seq();
             let mut applied = Vec::new();
             let mut reads = Vec::new();
+            let mut behind = 0;
             for message in batch.drain(..) {
                 match message {
                     Message::Command { command, caller } => {
@@ -310,9 +338,13 @@ impl Actor {
                     // A read sees only what is committed: it waits for the batch's commit
                     // rather than breaking the batch in two.
                     Message::Read(read) => reads.push(read),
+                    Message::CatchUp(seq) => behind = behind.max(seq),
                 }
             }
             self.flush(expected_seq, applied).await;
+            if behind > self.state.seq() {
+                self.catch_up().await;
+            }
             for read in reads {
                 read(&self.state);
             }
@@ -389,6 +421,51 @@ impl Actor {
                     self.abandon(applied, ApiError::from(e)).await;
                     return;
                 }
+            }
+        }
+    }
+
+    /// Reads the events other instances committed after the state's last one, applies them and
+    /// publishes them, as this instance's own would be.
+    async fn catch_up(&mut self) {
+        loop {
+            let page = match self
+                .store
+                .events_after(self.id, self.state.seq(), CATCH_UP_PAGE)
+                .await
+            {
+                Ok(page) => page,
+                Err(e) => {
+                    tracing::error!(branch = %self.id, error = %e, "catching up failed");
+                    return;
+                }
+            };
+            let complete = page.len() < CATCH_UP_PAGE as usize;
+            let mut config_changed = false;
+            for logged in page {
+                let event: Event = match serde_json::from_str(&logged.body) {
+                    Ok(event) => event,
+                    Err(e) => {
+                        tracing::error!(branch = %self.id, seq = logged.seq, error = %e, "a logged event does not parse; reloading");
+                        self.state = load_until_loaded(self.id, &self.store).await;
+                        return;
+                    }
+                };
+                config_changed |= event.kind.changes_config();
+                self.state.apply(&event);
+                let body: Arc<str> = Arc::from(logged.body);
+                let _ = self.live.send(LiveEvent {
+                    seq: event.seq,
+                    kind: event.kind.name(),
+                    frame: crate::live::frame(event.seq, event.kind.name(), &body),
+                    body,
+                });
+            }
+            if config_changed {
+                self.branches.index_workplaces(self.id, &self.state);
+            }
+            if complete {
+                return;
             }
         }
     }
@@ -650,6 +727,31 @@ mod tests {
             commits + 1,
             "one commit for both commands, the read between them notwithstanding"
         );
+    }
+
+    #[tokio::test]
+    async fn an_actor_told_of_another_writers_commit_reads_it_and_publishes_it() {
+        let (_dir, store, _metrics, first) = branch().await;
+        let state = store.load_branch(BranchId(1)).await.unwrap().unwrap();
+        let second = Arc::new(Branches::default()).start(
+            BranchId(1),
+            state,
+            store.clone(),
+            Arc::new(Metrics::default()),
+        );
+        let mut live = second.subscribe();
+        assert_eq!(first.execute(issue(40), number).await.unwrap(), "A001");
+        let seq = store.branch_heads().await.unwrap()[0].1;
+        second.catch_up(seq).await.unwrap();
+        let event = live.recv().await.unwrap();
+        assert_eq!((event.seq, event.kind), (seq, "ticket_issued"));
+        assert!(event.frame.starts_with(format!("id: {seq}\n").as_bytes()));
+        assert_eq!(second.read(|s| s.seq()).await.unwrap(), seq);
+        assert!(second.read(|s| s.ticket(TicketId(40)).is_some()).await.unwrap());
+        // Told again, it has nothing more to read or publish.
+        second.catch_up(seq).await.unwrap();
+        assert_eq!(second.read(|s| s.seq()).await.unwrap(), seq);
+        assert!(live.try_recv().is_err());
     }
 
     #[tokio::test]

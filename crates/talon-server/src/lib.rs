@@ -6,6 +6,8 @@ mod app;
 mod audit;
 mod auth;
 mod branch;
+mod client;
+mod cluster;
 mod config_file;
 mod customers;
 pub mod demo;
@@ -35,6 +37,7 @@ pub use auth::{
     NewPassword, Role, StaffRole, Username, check_role_branch, hash_password, new_token,
     random_hex, sha256_hex,
 };
+pub use client::Cidr;
 pub use config_file::{ImportReport, export as export_config, import as import_config};
 pub use customers::Crm;
 pub use error::ApiError;

@@ -62,12 +62,15 @@ pub async fn purge(app: &App, now: Timestamp) -> Result<Purged, StoreError> {
     Ok(purged)
 }
 
-/// Runs the purge at start and then periodically.
+/// Runs the purge at start and then periodically, on the instance that leads the periodic work.
 pub fn start(app: std::sync::Arc<App>) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(PURGE_EVERY);
         loop {
             tick.tick().await;
+            if !crate::workers::leads(&app).await {
+                continue;
+            }
             if let Err(e) = purge(&app, Timestamp::now()).await {
                 tracing::warn!(error = %e, "the retention purge failed");
             }

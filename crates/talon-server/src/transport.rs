@@ -92,6 +92,9 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
     workers::start(app.clone());
+    if let Err(e) = crate::cluster::follow(app.clone()).await {
+        tracing::error!(error = %e, "other instances cannot be followed; this one serves alone");
+    }
     let timeout = app.security.request_timeout;
     let router = http::router(app);
     // Connections watch `stop`; each holds a clone of `open`, so `opened.closed()` completes

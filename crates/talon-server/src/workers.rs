@@ -1,6 +1,9 @@
 //! Background work that keeps a branch running unattended: the retention purge (`retention.rs`),
-//! and a periodic tick that closes past business days and, because the engine makes automatic calls after every command, also calls visitors
-//! whose postponement ended or whose appointment came due at workplaces that call by themselves.
+//! and a periodic tick that closes past business days and, because the engine makes automatic
+//! calls after every command, also calls visitors whose postponement ended or whose appointment
+//! came due at workplaces that call by themselves. With several instances on one database, the
+//! one that holds the lead (a PostgreSQL advisory lock) does this work; the others stand by and
+//! take over when it stops.
 
 use crate::app::App;
 use std::sync::Arc;
@@ -17,6 +20,9 @@ pub fn start(app: Arc<App>) {
         let mut tick = tokio::time::interval(ROLLOVER_EVERY);
         loop {
             tick.tick().await;
+            if !leads(&app).await {
+                continue;
+            }
             for branch in app.branches.all() {
                 if let Err(e) = branch.execute(Command::Rollover, |_, _| ()).await {
                     tracing::warn!(branch = %branch.id, error = %e.message, "rollover failed");
@@ -24,4 +30,15 @@ pub fn start(app: Arc<App>) {
             }
         }
     });
+}
+
+/// Whether this instance leads the periodic work now.
+pub async fn leads(app: &App) -> bool {
+    match app.store.lead().await {
+        Ok(lead) => lead,
+        Err(e) => {
+            tracing::warn!(error = %e, "whether this instance leads is unknown; it stands by");
+            false
+        }
+    }
 }

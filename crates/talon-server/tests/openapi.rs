@@ -23,6 +23,7 @@ async fn spawn() -> (std::net::SocketAddr, tempfile::TempDir) {
         retention: Retention::default(),
         password_memory_bytes: talon_server::DEFAULT_PASSWORD_MEMORY_BYTES,
         refusal_window: talon_server::DEFAULT_REFUSAL_WINDOW,
+        trusted_proxies: Vec::new(),
     };
     let app: Arc<App> = App::load(store, options).await.expect("app");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");

@@ -35,6 +35,14 @@ pub struct ServerArgs {
     /// Prometheus on the machine or its monitoring network.
     #[arg(long, env = "TALON_METRICS_LISTEN")]
     pub metrics_listen: Option<String>,
+    /// A proxy (an address or a block like 10.0.0.0/8) whose `X-Forwarded-For` names the
+    /// client; repeat for several, or list them comma-separated in the environment.
+    #[arg(
+        long = "trusted-proxy",
+        env = "TALON_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -57,6 +65,7 @@ struct FileSettings {
     password_memory_mb: Option<u64>,
     metrics_listen: Option<String>,
     refusal_window_secs: Option<u64>,
+    trusted_proxies: Option<Vec<String>>,
 }
 
 /// How long a CRM lookup may take before the visitor is served without a category.
@@ -88,6 +97,8 @@ pub struct Settings {
     pub metrics_listen: Option<String>,
     /// How long refused sign-ins are counted into one audit record.
     refusal_window: std::time::Duration,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    trusted_proxies: Vec<talon_server::Cidr>,
 }
 
 impl Settings {
@@ -162,7 +173,17 @@ impl Settings {
                     .refusal_window_secs
                     .unwrap_or(talon_server::DEFAULT_REFUSAL_WINDOW.as_secs()),
             };
+        let proxies = if args.trusted_proxies.is_empty() {
+            file.trusted_proxies.unwrap_or_default()
+        } else {
+            args.trusted_proxies.clone()
+        };
+        let trusted_proxies = proxies
+            .iter()
+            .map(|p| talon_server::Cidr::parse(p).map_err(|e| format!("--trusted-proxy: {e}")))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Settings {
+            trusted_proxies,
             refusal_window: std::time::Duration::from_secs(refusal_window),
             metrics_listen: args.metrics_listen.clone().or(file.metrics_listen),
             password_memory_bytes: password_memory_mb << 20,
@@ -259,6 +280,7 @@ impl Settings {
             retention: self.retention,
             password_memory_bytes: self.password_memory_bytes,
             refusal_window: self.refusal_window,
+            trusted_proxies: self.trusted_proxies.clone(),
         })
     }
 }

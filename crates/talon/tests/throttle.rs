@@ -71,3 +71,51 @@ async fn a_flood_of_public_requests_from_one_address_is_slowed_down() {
     // Staff endpoints are not the public limit's business.
     demo.state().await;
 }
+
+/// Sign-ins from behind a trusted proxy count per client, as `X-Forwarded-For` names it; from
+/// anyone else the header is ignored, since anyone can send it.
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_has_its_own_limit() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let demo = Demo::spawn_with(dir.path(), &[("TALON_TRUSTED_PROXIES", "127.0.0.1")]).await;
+    // Each attempt names another user, so no account's own lock gets in the way.
+    let login = |forwarded: &'static str, n: usize| {
+        common::reply(
+            demo.client
+                .post(demo.api("/auth/login"))
+                .header("x-forwarded-for", forwarded)
+                .json(&json!({"username": format!("nobody{n}"), "password": "a guess"})),
+        )
+    };
+    // One client uses up its burst of 30 …
+    let mut statuses = Vec::new();
+    for n in 0..31 {
+        statuses.push(login("203.0.113.1", n).await.status.as_u16());
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 429).count(),
+        1,
+        "{statuses:?}"
+    );
+    // … while another behind the same proxy still gets in.
+    assert_eq!(login("203.0.113.2", 99).await.status, 401);
+
+    // Without trusting the proxy, the header is nobody's word: all count as one address.
+    let other = tempfile::tempdir().expect("temp dir");
+    let plain = Demo::spawn(other.path()).await;
+    let mut refused = 0;
+    for n in 0..31 {
+        let answer = common::reply(
+            plain
+                .client
+                .post(plain.api("/auth/login"))
+                .header("x-forwarded-for", format!("203.0.113.{n}"))
+                .json(&json!({"username": format!("nobody{n}"), "password": "a guess"})),
+        )
+        .await;
+        if answer.status == 429 {
+            refused += 1;
+        }
+    }
+    assert_eq!(refused, 1, "the header changed nothing");
+}

@@ -5,16 +5,16 @@ use crate::auth::{
     NewPassword, Password, Principal, Role, StaffPage, StaffRole, Username, check_role_branch,
     csrf_token, new_token, sha256_hex,
 };
+use crate::client::ClientAddress;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Json, Path};
 use crate::http::route::{Route, route};
 use crate::policy::{CONFIGURE, Public, STAFF};
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{AppendHeaders, IntoResponse, Response};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
-use std::net::SocketAddr;
 use std::sync::Arc;
 use talon_core::{BranchId, ProfileId};
 use talon_store::{NewUser, TokenKind, TokenRecord, User};
@@ -162,7 +162,7 @@ fn session_cookie(app: &App, page: Option<StaffPage>, token: &str, max_age: i64)
 )]
 pub async fn login(
     State(app): State<Arc<App>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddress(peer): ClientAddress,
     headers: HeaderMap,
     Json(request): Json<LoginRequest>,
 ) -> Result<Response, ApiError> {
@@ -170,7 +170,7 @@ pub async fn login(
     let limits = &app.limits;
     limits
         .login_by_address
-        .take(&peer.ip().to_string())
+        .take(&peer.to_string())
         .map_err(ApiError::rate_limited)?;
     // An account that failed too often waits, whatever password comes next; but a browser that
     // signed in to it before answers for its own failures only, so guessing from elsewhere
@@ -194,7 +194,7 @@ pub async fn login(
         .map_or(DECOY_HASH.to_string(), |u| u.password_hash.clone());
     let matches = app
         .passwords
-        .verify(Some(peer.ip()), request.password.expose().to_string(), hash)
+        .verify(Some(peer), request.password.expose().to_string(), hash)
         .await?;
     let Some(user) = user.filter(|u| matches && !u.disabled) else {
         let _ = failures.0.take(failures.1);
@@ -308,7 +308,7 @@ pub async fn logout(
     headers: axum::http::HeaderMap,
 ) -> Result<Response, ApiError> {
     app.store.delete_token(&principal.token_hash).await?;
-    super::devices::end_streams(&app, &principal);
+    app.end_streams_of(&principal.token_hash).await;
     // Whether or not the session came in a cookie, the browser forgets the cookie of the page
     // that signs out; another page's session goes on.
     let page = headers
@@ -493,8 +493,7 @@ pub async fn set_disabled(
         .await?
         .ok_or_else(not_found)?;
     for hash in ended {
-        // Nobody listening is fine: no stream was open.
-        let _ = app.revoked.send(Arc::from(hash.as_str()));
+        app.end_streams_of(&hash).await;
     }
     let user = app.store.user(id).await?.ok_or_else(not_found)?;
     Ok(axum::Json(user.into()))

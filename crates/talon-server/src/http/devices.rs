@@ -4,19 +4,19 @@
 //! refused at once and its open event streams end, so the device stops within seconds.
 
 use crate::app::App;
-use crate::auth::{DeviceRole, Principal, Role, new_token, sha256_hex};
+use crate::auth::{DeviceRole, Role, new_token, sha256_hex};
+use crate::client::ClientAddress;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Json, Path};
 use crate::http::route::{Route, route};
 use crate::pairing_guard::Voided;
 use crate::policy::{CONFIGURE, Public};
 use crate::printing::PrinterConfig;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use jiff::{SignedDuration, Timestamp};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
-use std::net::SocketAddr;
 use std::sync::Arc;
 use talon_core::{BranchId, WorkplaceId};
 use talon_store::{AuditEntry, NewPairing, Pairing, TokenKind, TokenRecord};
@@ -245,12 +245,12 @@ pub struct Paired {
 )]
 pub async fn pair(
     State(app): State<Arc<App>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddress(peer): ClientAddress,
     Json(request): Json<PairRequest>,
 ) -> Result<axum::Json<Paired>, ApiError> {
     app.limits
         .login_by_address
-        .take(&peer.ip().to_string())
+        .take(&peer.to_string())
         .map_err(ApiError::rate_limited)?;
     let digits: String = request
         .code
@@ -438,12 +438,6 @@ pub async fn revoke(
     let hash = app.store.revoke_device(branch, id).await?.ok_or_else(|| {
         ApiError::new(StatusCode::NOT_FOUND, "device_not_found", "no such device")
     })?;
-    // Nobody listening is fine: no stream was open.
-    let _ = app.revoked.send(Arc::from(hash.as_str()));
+    app.end_streams_of(&hash).await;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// Ends the live streams of a session that logged out.
-pub fn end_streams(app: &App, principal: &Principal) {
-    let _ = app.revoked.send(Arc::from(principal.token_hash.as_str()));
 }

@@ -11,6 +11,7 @@ use super::page::{self, Frame, LanguageLink, Page, Texts};
 use super::tickets::{by_token, public_request, ticket_url};
 use crate::app::App;
 use crate::branch::BranchHandle;
+use crate::client::ClientAddress;
 use crate::error::{ApiError, ErrorBody};
 use crate::http::route::{Route, route};
 use crate::i18n::{text, wait_minutes};
@@ -20,14 +21,13 @@ use crate::printing::TicketFacts;
 use crate::qr;
 use askama::Template;
 use axum::body::{Body, Bytes};
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use futures_util::stream;
 use jiff::Timestamp;
 use serde::Deserialize;
 use std::convert::Infallible;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use talon_core::{Language, Ticket, TicketStatus, TicketView};
@@ -99,7 +99,7 @@ async fn find(app: &App, token: &str) -> Result<(BranchHandle, Ticket), ApiError
 /// and answered with the not-found page for a token that leads nowhere.
 async fn visitor_ticket(
     app: &App,
-    peer: SocketAddr,
+    peer: std::net::IpAddr,
     token: &str,
 ) -> Result<(BranchHandle, Ticket), Response> {
     public_request(app, peer).map_err(IntoResponse::into_response)?;
@@ -141,7 +141,7 @@ async fn current(handle: &BranchHandle, stored: Ticket) -> Result<Found, ApiErro
 )]
 pub async fn page(
     State(app): State<Arc<App>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddress(peer): ClientAddress,
     Path(token): Path<String>,
     Query(query): Query<PageQuery>,
 ) -> Response {
@@ -275,7 +275,7 @@ pub struct PrintQuery {
 )]
 pub async fn print(
     State(app): State<Arc<App>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddress(peer): ClientAddress,
     Path(token): Path<String>,
     Query(query): Query<PrintQuery>,
     headers: HeaderMap,
@@ -325,7 +325,7 @@ pub async fn print(
 )]
 pub async fn qr_code(
     State(app): State<Arc<App>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddress(peer): ClientAddress,
     Path(token): Path<String>,
     headers: HeaderMap,
 ) -> Response {
@@ -363,7 +363,7 @@ pub async fn qr_code(
 )]
 pub async fn cancel(
     State(app): State<Arc<App>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddress(peer): ClientAddress,
     Path(token): Path<String>,
     Query(query): Query<PageQuery>,
 ) -> Response {
@@ -403,7 +403,7 @@ pub async fn cancel(
 )]
 pub async fn events(
     State(app): State<Arc<App>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddress(peer): ClientAddress,
     Path(token): Path<String>,
 ) -> Result<Response, ApiError> {
     public_request(&app, peer)?;

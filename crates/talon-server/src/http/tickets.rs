@@ -2,6 +2,7 @@
 
 use crate::app::App;
 use crate::auth::{Principal, Role, random_hex, sha256_hex};
+use crate::client::ClientAddress;
 use crate::customers::category_of;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Json, Path};
@@ -9,11 +10,11 @@ use crate::http::route::{Route, route};
 use crate::identity::{Identifier, IdentifierInput};
 use crate::policy::{ISSUE, Public, SERVE, STAFF};
 use crate::printing::{self, TicketFacts};
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use std::net::SocketAddr;
+use std::net::IpAddr;
 use std::sync::Arc;
 use talon_core::{
     BranchId, BranchState, CallReason, CategoryId, Channel, Command, DomainError, Entity, Event,
@@ -247,10 +248,10 @@ pub async fn by_token(app: &App, token: &str) -> Result<StoredTicket, ApiError> 
 }
 
 /// Counts a public request of `peer` against its address's limit.
-pub fn public_request(app: &App, peer: SocketAddr) -> Result<(), ApiError> {
+pub fn public_request(app: &App, peer: IpAddr) -> Result<(), ApiError> {
     app.limits
         .public_by_address
-        .take(&peer.ip().to_string())
+        .take(&peer.to_string())
         .map_err(ApiError::rate_limited)
 }
 
@@ -271,7 +272,7 @@ pub fn public_request(app: &App, peer: SocketAddr) -> Result<(), ApiError> {
 )]
 pub async fn public_view(
     State(app): State<Arc<App>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddress(peer): ClientAddress,
     Path(token): Path<String>,
 ) -> Result<axum::Json<TicketView>, ApiError> {
     public_request(&app, peer)?;
@@ -308,7 +309,7 @@ pub async fn public_view(
 )]
 pub async fn cancel(
     State(app): State<Arc<App>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddress(peer): ClientAddress,
     Path(token): Path<String>,
 ) -> Result<axum::Json<TicketView>, ApiError> {
     public_request(&app, peer)?;

@@ -2,6 +2,7 @@
 //! `import` and `bench`.
 
 mod bench;
+mod remote;
 mod settings;
 
 use clap::{Parser, Subcommand};

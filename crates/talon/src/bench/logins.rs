@@ -4,7 +4,8 @@
 //! resident memory before, at its peak and after, how soon the memory went back, and whether
 //! the legitimate sign-ins got through meanwhile.
 
-use super::{Error, Target, http_error};
+use super::{Error, Target};
+use crate::remote::http_error;
 use serde_json::json;
 use std::net::IpAddr;
 use std::sync::Arc;

@@ -284,3 +284,54 @@ pub async fn create_branch(store: &Store, id: u64) {
         .await
         .expect("the branch");
 }
+
+/// The commit of `events` to `branch` after `expected_seq`, with the tickets they touched as
+/// `state` has them now.
+pub fn commit_of(
+    branch: talon_core::BranchId,
+    expected_seq: u64,
+    state: &talon_core::BranchState,
+    events: &[talon_core::Event],
+) -> talon_store::BranchCommit {
+    talon_store::BranchCommit {
+        branch,
+        expected_seq,
+        events: events
+            .iter()
+            .map(|e| talon_store::StoredEvent {
+                seq: e.seq,
+                at: e.at,
+                kind: e.kind.name(),
+                body: std::sync::Arc::from(serde_json::to_string(e).expect("event JSON")),
+            })
+            .collect(),
+        tickets: events
+            .iter()
+            .filter_map(|e| e.kind.ticket())
+            .filter_map(|id| state.ticket(id).cloned())
+            .collect(),
+        config: Some("{}".to_string()),
+        snapshot: None,
+    }
+}
+
+/// A service with the given id, numbered A001 to A999.
+pub fn service(id: u64) -> talon_core::Service {
+    use talon_core::{AfterLast, Language, NumberRange, Service, ServiceId};
+    Service {
+        id: ServiceId(id),
+        names: [(Language::En, "Payments".to_string())].into(),
+        prefix: "A".to_string(),
+        numbering: NumberRange {
+            first: 1,
+            last: 999,
+            after_last: AfterLast::Wrap,
+        },
+        daily_limit: None,
+        hours: None,
+        service_norm_secs: 300,
+        waiting_norm_secs: 900,
+        enabled: true,
+        group: std::collections::BTreeMap::new(),
+    }
+}

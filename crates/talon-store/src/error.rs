@@ -22,6 +22,12 @@ pub enum StoreError {
         "the database has schema version {found}, newer than this Talon knows ({known}); run the newer Talon or restore a backup"
     )]
     NewerSchema { found: u64, known: u64 },
+    /// A copy's target already holds data: a copy only ever fills an empty database.
+    #[error("the target database is not empty: {0} has rows")]
+    NotEmpty(&'static str),
+    /// A copy did not arrive whole: counts or the audit chain differ between the two sides.
+    #[error("the copy differs from its source: {0}")]
+    CopyMismatch(String),
 }
 
 impl From<rusqlite::Error> for StoreError {

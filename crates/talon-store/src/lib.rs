@@ -2,7 +2,8 @@
 //! group commit; every query in `sqlite/`) for one instance, PostgreSQL (a pool, every query in
 //! `postgres/`) for any number of instances sharing a database. The records it takes and
 //! returns are named types (`records.rs`), the audit chain's hashing is the same in every
-//! backend (`audit.rs`) and every instant is stored to the microsecond (`time.rs`).
+//! backend (`audit.rs`), every instant is stored to the microsecond (`time.rs`), and an embedded
+//! installation is copied into PostgreSQL whole (`copy.rs`).
 //!
 //! What is stored: the append-only event log of every branch with its per-branch sequence, the
 //! projections derived from it in the same transaction (branch configuration, tickets, state
@@ -10,6 +11,7 @@
 //! (append-only, hash-chained).
 
 mod audit;
+mod copy;
 mod error;
 mod postgres;
 mod records;
@@ -17,6 +19,7 @@ mod sqlite;
 mod time;
 
 pub use audit::GENESIS as AUDIT_GENESIS;
+pub use copy::{CopyReport, copy};
 pub use error::StoreError;
 pub use postgres::PgStore;
 pub use records::{

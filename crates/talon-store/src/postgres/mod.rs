@@ -10,6 +10,7 @@
 
 mod audit;
 mod branches;
+mod copy;
 mod customers;
 mod devices;
 mod lead;

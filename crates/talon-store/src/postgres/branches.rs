@@ -244,7 +244,7 @@ async fn write_commit(tx: &Transaction<'_>, commit: &BranchCommit) -> Result<(),
     }
     tx.execute(
         "SELECT pg_notify($1, $2)",
-        &[&EVENTS_CHANNEL, &format!("{branch}:{new_seq}")],
+        &[&EVENTS_CHANNEL, &format!("{}:{new_seq}", commit.branch.0)],
     )
     .await?;
     Ok(())

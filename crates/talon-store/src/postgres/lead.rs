@@ -35,17 +35,16 @@ impl PgStore {
                 return Ok(false);
             }
         }
-        if lead.leads {
+        if lead.leads
+            && let Some(client) = &lead.client
+        {
             // A round trip shows the session, and with it the lock, is still there; a closed
             // flag alone would miss a peer that vanished without closing.
-            let client = lead.client.as_ref().ok_or(StoreError::Closed)?;
-            return match within(client.simple_query("SELECT 1")).await {
-                Ok(_) => Ok(true),
-                Err(_) => {
-                    *lead = Lead::default();
-                    Ok(false)
-                }
-            };
+            let alive = within(client.simple_query("SELECT 1")).await.is_ok();
+            if !alive {
+                *lead = Lead::default();
+            }
+            return Ok(alive);
         }
         let client = match lead.client.take() {
             Some(client) => client,

@@ -22,11 +22,38 @@ pub enum StoreError {
         "the database has schema version {found}, newer than this Talon knows ({known}); run the newer Talon or restore a backup"
     )]
     NewerSchema { found: u64, known: u64 },
+    /// A copy's target already holds data: a copy only ever fills an empty database.
+    #[error("the target database is not empty: {0} has rows")]
+    NotEmpty(&'static str),
+    /// A copy did not arrive whole: counts or the audit chain differ between the two sides.
+    #[error("the copy differs from its source: {0}")]
+    CopyMismatch(String),
 }
 
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
         StoreError::Database(e.to_string())
+    }
+}
+
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        // The driver's own text names only the kind ("db error"); the database's message, the
+        // useful part, is its source.
+        StoreError::Database(match std::error::Error::source(&e) {
+            Some(cause) => format!("{e}: {cause}"),
+            None => e.to_string(),
+        })
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for StoreError {
+    fn from(e: deadpool_postgres::PoolError) -> Self {
+        match e {
+            deadpool_postgres::PoolError::Closed => StoreError::Closed,
+            deadpool_postgres::PoolError::Backend(e) => e.into(),
+            other => StoreError::Database(other.to_string()),
+        }
     }
 }
 

@@ -1,7 +1,9 @@
-//! Talon's persistence. One interface, [`Store`], over the backends: SQLite today (WAL, one
-//! file, group commit; every query in `sqlite/`), PostgreSQL as a second variant. The records
-//! it takes and returns are named types (`records.rs`), the audit chain's hashing is the same in
-//! every backend (`audit.rs`), and every instant is stored one way (`time.rs`).
+//! Talon's persistence. One interface, [`Store`], over the backends: SQLite (WAL, one file,
+//! group commit; every query in `sqlite/`) for one instance, PostgreSQL (a pool, every query in
+//! `postgres/`) for any number of instances sharing a database. The records it takes and
+//! returns are named types (`records.rs`), the audit chain's hashing is the same in every
+//! backend (`audit.rs`), every instant is stored to the microsecond (`time.rs`), and an embedded
+//! installation is copied into PostgreSQL whole (`copy.rs`).
 //!
 //! What is stored: the append-only event log of every branch with its per-branch sequence, the
 //! projections derived from it in the same transaction (branch configuration, tickets, state
@@ -9,13 +11,17 @@
 //! (append-only, hash-chained).
 
 mod audit;
+mod copy;
 mod error;
+mod postgres;
 mod records;
 mod sqlite;
 mod time;
 
 pub use audit::GENESIS as AUDIT_GENESIS;
+pub use copy::{CopyReport, copy};
 pub use error::StoreError;
+pub use postgres::PgStore;
 pub use records::{
     AuditBreak, AuditCheck, AuditEntry, AuditProblem, AuditRecord, BranchCommit, Customer, Device,
     LoggedEvent, NewPairing, NewUser, Notice, Pairing, Purged, RecordTimes, StoredEvent,
@@ -30,12 +36,14 @@ use talon_core::{BranchId, BranchState, TicketId};
 #[derive(Clone)]
 pub enum Store {
     Sqlite(SqliteStore),
+    Postgres(PgStore),
 }
 
 macro_rules! dispatch {
     ($self:ident, $store:ident => $call:expr) => {
         match $self {
             Store::Sqlite($store) => $call,
+            Store::Postgres($store) => $call,
         }
     };
 }
@@ -47,6 +55,13 @@ impl Store {
         durability: Durability,
     ) -> Result<Store, StoreError> {
         Ok(Store::Sqlite(SqliteStore::open(path, durability).await?))
+    }
+
+    /// Connects to the PostgreSQL database at `url` (`postgres://user@host:port/database`, or
+    /// `key=value` pairs), runs its migrations, and answers once it is ready. Many instances may
+    /// share the database.
+    pub async fn open_postgres(url: &str) -> Result<Store, StoreError> {
+        Ok(Store::Postgres(PgStore::open(url).await?))
     }
 
     /// Reserves `count` consecutive ids and returns the first.
@@ -251,26 +266,32 @@ impl Store {
     }
 
     /// What other instances sharing the database do, as it happens: `None` when nobody else
-    /// can write to it (SQLite, which one process holds).
+    /// can write to it (SQLite, which one process holds). On PostgreSQL it answers once it
+    /// listens, notices this instance's own commits too, and sends [`Notice::Reconnected`] after
+    /// it lost and regained its connection; dropping the receiver stops the listening.
     pub async fn notices(&self) -> Result<Option<tokio::sync::mpsc::Receiver<Notice>>, StoreError> {
         match self {
             Store::Sqlite(_) => Ok(None),
+            Store::Postgres(s) => Ok(Some(s.notices().await?)),
         }
     }
 
     /// Tells the other instances that a token was revoked; nothing to tell on SQLite.
     pub async fn notify_revoked(&self, token_hash: &str) -> Result<(), StoreError> {
-        let _ = token_hash;
         match self {
             Store::Sqlite(_) => Ok(()),
+            Store::Postgres(s) => s.notify_revoked(token_hash).await,
         }
     }
 
     /// Whether this instance leads the periodic work (day rollover, retention): on a shared
-    /// database one instance at a time holds the lead until it stops; alone, it always does.
+    /// database one instance at a time holds the lead until it stops or loses its connection
+    /// (asking never waits for the lead; an error means it does not lead); alone, it always
+    /// does.
     pub async fn lead(&self) -> Result<bool, StoreError> {
         match self {
             Store::Sqlite(_) => Ok(true),
+            Store::Postgres(s) => s.lead().await,
         }
     }
 

@@ -1,9 +1,14 @@
 //! Upgrading a database written by an earlier Talon: a branch's administrator of old (an admin
 //! bound to a branch) becomes that branch's manager, with their session; network
-//! administrators stay administrators.
+//! administrators stay administrators. Those upgrades are SQLite's alone: PostgreSQL's first
+//! schema is already what they lead to. A database written by a newer Talon is refused in every
+//! backend, and instances migrating one PostgreSQL database at once do it once.
 
+mod common;
+
+use common::{Database, backends};
 use talon_core::BranchId;
-use talon_store::{Durability, NewUser, Store, TokenKind, TokenRecord};
+use talon_store::{Durability, NewUser, Store, StoreError, TokenKind, TokenRecord};
 
 #[tokio::test]
 async fn a_branch_bound_administrator_becomes_its_manager() {
@@ -125,30 +130,41 @@ async fn instants_of_earlier_versions_take_the_one_stored_form() {
 /// A database written by a newer Talon is refused, and left as it is.
 #[tokio::test]
 async fn a_newer_schema_is_refused_and_left_alone() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("talon.db");
-    drop(
-        Store::open_sqlite(&path, Durability::Full)
-            .await
-            .expect("open"),
-    );
-    let conn = rusqlite::Connection::open(&path).expect("the file");
-    conn.pragma_update(None, "user_version", 999).unwrap();
-    drop(conn);
-    let refused = Store::open_sqlite(&path, Durability::Full)
+    for mut t in backends().await {
+        t.set_schema_version(999).await;
+        let refused = t.try_reopen().await.expect_err("refused");
+        assert!(
+            matches!(refused, StoreError::NewerSchema { found: 999, .. }),
+            "{}: {refused}",
+            t.name()
+        );
+        assert_eq!(t.schema_version().await, 999, "{}", t.name());
+    }
+}
+
+/// Instances starting at once on a new PostgreSQL database: one migrates, the others wait for
+/// it under the lock and find the work done.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn instances_starting_at_once_migrate_once() {
+    let database = Database::create().await;
+    let opening: Vec<_> = (0..4)
+        .map(|_| {
+            let url = database.url.clone();
+            tokio::spawn(async move { Store::open_postgres(&url).await })
+        })
+        .collect();
+    let mut stores = Vec::new();
+    for open in opening {
+        stores.push(open.await.expect("the task").expect("open"));
+    }
+    let client = common::connect(&database.url).await;
+    let versions: Vec<i64> = client
+        .query("SELECT version FROM talon_schema ORDER BY version", &[])
         .await
-        .err()
-        .expect("refused");
-    assert!(
-        matches!(
-            refused,
-            talon_store::StoreError::NewerSchema { found: 999, .. }
-        ),
-        "{refused}"
-    );
-    let version: i64 = rusqlite::Connection::open(&path)
-        .unwrap()
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(version, 999);
+        .expect("versions")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(versions, [1], "each migration ran once");
+    assert_eq!(stores[0].reserve_ids(1).await.expect("ids"), 1);
 }

@@ -1,5 +1,6 @@
-//! Pairing codes in every backend: a code turns into one device token, once, and only before it
-//! expires; a device is revoked only within its own branch.
+//! Pairing codes in every backend: a code turns into one device token, once (also when devices
+//! enter it at the same moment), and only before it expires; a device is revoked only within its
+//! own branch.
 
 mod common;
 
@@ -139,5 +140,38 @@ async fn voiding_takes_every_open_code() {
             None,
             "a voided code pairs nothing"
         );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_code_entered_at_once_by_many_pairs_one() {
+    for t in backends().await {
+        let now = Timestamp::now();
+        t.store
+            .insert_pairing(NewPairing {
+                code_hash: "code".into(),
+                pairing: pairing(1),
+                expires_at: now + SignedDuration::from_mins(10),
+            })
+            .await
+            .expect("a pairing");
+        let redeems: Vec<_> = (0..8)
+            .map(|i| {
+                let store = t.store.clone();
+                tokio::spawn(async move {
+                    store
+                        .redeem_pairing("code", device_token(&format!("t{i}")), now)
+                        .await
+                })
+            })
+            .collect();
+        let mut paired = 0;
+        for redeem in redeems {
+            if redeem.await.expect("task").expect("redeem").is_some() {
+                paired += 1;
+            }
+        }
+        assert_eq!(paired, 1, "{}", t.name());
+        assert_eq!(t.store.devices(BranchId(1)).await.unwrap().len(), 1);
     }
 }

@@ -1,11 +1,15 @@
 //! The retention purge in every backend, with the clock moved: a customer record goes once it
-//! has not been updated for its retention, and not a moment before; updating it keeps it.
+//! has not been updated for its retention, and not a moment before; updating it keeps it. A
+//! ticket's link goes once it was issued before its retention: the ticket stays.
 
 mod common;
 
-use common::{backends, create_branch};
+use common::{backends, commit_of, create_branch, service};
 use jiff::{SignedDuration, Timestamp};
-use talon_core::BranchId;
+use talon_core::{
+    BranchId, BranchSettings, BranchState, Channel, Command, Language, ServiceId, TicketId,
+    TimeZoneName, execute,
+};
 use talon_store::{Customer, Purged, Store};
 
 fn record(hash: &str) -> Customer {
@@ -77,5 +81,71 @@ async fn retention(store: &Store) {
             .await
             .expect("read")
             .is_none()
+    );
+}
+
+#[tokio::test]
+async fn ticket_links_go_when_their_retention_has_passed() {
+    for t in backends().await {
+        ticket_links(&t.store).await;
+    }
+}
+
+async fn ticket_links(store: &Store) {
+    let issued = Timestamp::now();
+    let mut state = BranchState::new();
+    let mut events = Vec::new();
+    for command in [
+        Command::CreateBranch(BranchSettings {
+            name: "Main".into(),
+            time_zone: TimeZoneName::parse("Europe/Berlin").expect("zone"),
+            languages: vec![Language::En],
+            announcements: Default::default(),
+            hours: None,
+            holidays: Vec::new(),
+            ticket_texts: Default::default(),
+        }),
+        Command::DefineService(service(2)),
+        Command::IssueTicket {
+            category: None,
+            due_at: None,
+            id: TicketId(3),
+            token_hash: "link".into(),
+            service: ServiceId(2),
+            channel: Channel::Kiosk,
+            language: None,
+        },
+    ] {
+        events.extend(execute(&mut state, &command, issued).expect("command"));
+    }
+    store
+        .commit(commit_of(BranchId(1), 0, &state, &events))
+        .await
+        .expect("commit");
+    let long_ago = issued - SignedDuration::from_hours(24 * 365);
+    let second = SignedDuration::from_secs(1);
+
+    assert_eq!(
+        store.purge(long_ago, issued - second).await.expect("purge"),
+        Purged::default(),
+        "issued after the limit: kept"
+    );
+    assert!(store.ticket_by_token_hash("link").await.unwrap().is_some());
+
+    let purged = store.purge(long_ago, issued + second).await.expect("purge");
+    assert_eq!(purged.ticket_links, 1);
+    assert!(
+        store.ticket_by_token_hash("link").await.unwrap().is_none(),
+        "the page no longer opens"
+    );
+    assert_eq!(
+        store.ticket(TicketId(3)).await.unwrap().map(|t| t.branch),
+        Some(BranchId(1)),
+        "the ticket stays"
+    );
+    assert_eq!(
+        store.purge(long_ago, issued + second).await.expect("purge"),
+        Purged::default(),
+        "a purged link is not purged again"
     );
 }

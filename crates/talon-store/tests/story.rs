@@ -4,64 +4,14 @@
 
 mod common;
 
-use common::{TestStore, backends};
+use common::{TestStore, backends, commit_of, service};
 
 use jiff::Timestamp;
-use std::collections::BTreeMap;
-use std::sync::Arc;
-use talon_core::AfterLast;
 use talon_core::{
-    BranchId, BranchSettings, BranchState, Channel, Command, Language, NumberRange, Service,
-    ServiceId, TicketId, TimeZoneName, execute,
+    BranchId, BranchSettings, BranchState, Channel, Command, Language, Service, ServiceId,
+    TicketId, TimeZoneName, execute,
 };
-use talon_store::{BranchCommit, NewUser, Store, StoreError, StoredEvent, TokenKind, TokenRecord};
-
-fn commit_of(
-    branch: BranchId,
-    expected_seq: u64,
-    state: &BranchState,
-    events: &[talon_core::Event],
-) -> BranchCommit {
-    BranchCommit {
-        branch,
-        expected_seq,
-        events: events
-            .iter()
-            .map(|e| StoredEvent {
-                seq: e.seq,
-                at: e.at,
-                kind: e.kind.name(),
-                body: Arc::from(serde_json::to_string(e).expect("event JSON")),
-            })
-            .collect(),
-        tickets: events
-            .iter()
-            .filter_map(|e| e.kind.ticket())
-            .filter_map(|id| state.ticket(id).cloned())
-            .collect(),
-        config: Some("{}".to_string()),
-        snapshot: None,
-    }
-}
-
-fn service(id: u64) -> Service {
-    Service {
-        id: ServiceId(id),
-        names: [(Language::En, "Payments".to_string())].into(),
-        prefix: "A".to_string(),
-        numbering: NumberRange {
-            first: 1,
-            last: 999,
-            after_last: AfterLast::Wrap,
-        },
-        daily_limit: None,
-        hours: None,
-        service_norm_secs: 300,
-        waiting_norm_secs: 900,
-        enabled: true,
-        group: BTreeMap::new(),
-    }
-}
+use talon_store::{NewUser, Store, StoreError, TokenKind, TokenRecord};
 
 #[tokio::test]
 async fn a_branch_is_written_and_read_back() {

@@ -7,6 +7,7 @@
 
 mod audit;
 mod branches;
+mod copy;
 mod customers;
 mod devices;
 mod staff;

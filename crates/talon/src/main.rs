@@ -1,9 +1,10 @@
 //! The `talon` command: `serve`, `demo`, `migrate`, `user add`, `audit verify`, `export`,
-//! `import` and `bench`.
+//! `import`, `bench` and `torture`.
 
 mod bench;
 mod remote;
 mod settings;
+mod torture;
 
 use clap::{Parser, Subcommand};
 use settings::{ServerArgs, Settings};
@@ -67,6 +68,18 @@ enum Commands {
     },
     /// Drive a running server over HTTP and report throughput and latency.
     Bench(bench::BenchArgs),
+    /// Suites that try to break a server: kill it under load, over and over.
+    Torture {
+        #[command(subcommand)]
+        command: TortureCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TortureCommand {
+    /// Kill a demo server with SIGKILL under a mixed load and restart it, cycle after cycle;
+    /// then check that nothing acknowledged was lost and nothing was half-applied.
+    Crash(torture::CrashArgs),
 }
 
 #[derive(Subcommand)]
@@ -157,6 +170,9 @@ async fn run(cli: Cli) -> Result<(), Error> {
             dry_run,
         } => import_config(&Settings::load(&server)?, &file, dry_run).await,
         Commands::Bench(args) => bench::run(args).await,
+        Commands::Torture {
+            command: TortureCommand::Crash(args),
+        } => torture::crash(args).await,
     }
 }
 

@@ -747,7 +747,12 @@ mod tests {
         assert_eq!((event.seq, event.kind), (seq, "ticket_issued"));
         assert!(event.frame.starts_with(format!("id: {seq}\n").as_bytes()));
         assert_eq!(second.read(|s| s.seq()).await.unwrap(), seq);
-        assert!(second.read(|s| s.ticket(TicketId(40)).is_some()).await.unwrap());
+        assert!(
+            second
+                .read(|s| s.ticket(TicketId(40)).is_some())
+                .await
+                .unwrap()
+        );
         // Told again, it has nothing more to read or publish.
         second.catch_up(seq).await.unwrap();
         assert_eq!(second.read(|s| s.seq()).await.unwrap(), seq);

@@ -27,6 +27,9 @@ pub use records::{
     LoggedEvent, NewPairing, NewUser, Notice, Pairing, Purged, RecordTimes, StoredEvent,
     StoredTicket, TokenKind, TokenRecord, User,
 };
+pub use sqlite::backup::{
+    Attachment, BackupCounts, Restored, backup as backup_sqlite, restore as restore_sqlite,
+};
 pub use sqlite::{Durability, SqliteStore};
 pub use time::to_microsecond;
 

@@ -1,6 +1,7 @@
 //! The `talon` command: `serve`, `demo`, `migrate`, `user add`, `audit verify`, `export`,
-//! `import`, `bench` and `torture`.
+//! `import`, `backup`, `restore`, `bench` and `torture`.
 
+mod backup;
 mod bench;
 mod remote;
 mod settings;
@@ -65,6 +66,23 @@ enum Commands {
         /// Check the file and report what it would change, changing nothing.
         #[arg(long)]
         dry_run: bool,
+    },
+    /// Write a consistent backup of the embedded database (with the data folder's identity key
+    /// and demo facts) to one new file, while the server runs.
+    Backup {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The backup file to write; it must not exist.
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Restore a backup into an empty data folder, and check it: SQLite's integrity check, the
+    /// row counts of the backup, the audit chain, and every branch loading.
+    Restore {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The backup file `talon backup` wrote.
+        file: PathBuf,
     },
     /// Drive a running server over HTTP and report throughput and latency.
     Bench(bench::BenchArgs),
@@ -169,6 +187,16 @@ async fn run(cli: Cli) -> Result<(), Error> {
             file,
             dry_run,
         } => import_config(&Settings::load(&server)?, &file, dry_run).await,
+        Commands::Backup { server, to } => {
+            let settings = Settings::load(&server)?;
+            let counts = backup::backup(&settings.data_dir, &to)?;
+            println!("backup written to {}", to.display());
+            backup::print_counts(&counts);
+            Ok(())
+        }
+        Commands::Restore { server, file } => {
+            backup::restore(&Settings::load(&server)?, &file).await
+        }
         Commands::Bench(args) => bench::run(args).await,
         Commands::Torture {
             command: TortureCommand::Crash(args),
@@ -253,6 +281,12 @@ async fn serve(
         tokio::spawn(talon_server::serve_metrics(app.clone(), metrics));
     }
     let listener = tokio::net::TcpListener::bind(&settings.listen).await?;
+    if let Some(schedule) = &settings.backups {
+        tokio::spawn(backup::run_schedule(
+            settings.data_dir.clone(),
+            schedule.clone(),
+        ));
+    }
     let scheme = if tls.is_some() { "https" } else { "http" };
     let url = format!("{scheme}://{}", listener.local_addr()?);
     announce(&url);
@@ -280,6 +314,18 @@ async fn demo(settings: Settings, json: bool) -> Result<(), Error> {
     let facts_file = settings.data_dir.join("demo.json");
     let facts: talon_server::demo::DemoFacts = match std::fs::read(&facts_file) {
         Ok(bytes) => serde_json::from_slice(&bytes)?,
+        Err(_) if !app.store.branch_ids().await?.is_empty() => {
+            // The demo's passwords and tokens exist nowhere else: a demo whose creation was cut
+            // off, or a database that is not a demo's, cannot be served as one.
+            return Err(format!(
+                "{} holds a database but not the demo's facts ({}): the demo was interrupted \
+                 while it was created, or the folder is not a demo's; start the demo on an \
+                 empty folder",
+                settings.data_dir.display(),
+                facts_file.display()
+            )
+            .into());
+        }
         Err(_) => {
             let facts = talon_server::demo::create(&app)
                 .await

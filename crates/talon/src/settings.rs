@@ -10,6 +10,11 @@ use talon_store::Durability;
 
 const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 const DEFAULT_DATA_DIR: &str = "talon-data";
+/// The embedded database's file in the data folder.
+pub const DATABASE_FILE: &str = "talon.db";
+/// Scheduled backups: one a day, the last week kept, unless set otherwise.
+const DEFAULT_BACKUP_EVERY_MINUTES: u64 = 24 * 60;
+const DEFAULT_BACKUP_KEEP: usize = 7;
 
 #[derive(Args, Clone)]
 pub struct ServerArgs {
@@ -66,6 +71,9 @@ struct FileSettings {
     metrics_listen: Option<String>,
     refusal_window_secs: Option<u64>,
     trusted_proxies: Option<Vec<String>>,
+    backup_dir: Option<PathBuf>,
+    backup_every_minutes: Option<u64>,
+    backup_keep: Option<usize>,
 }
 
 /// How long a CRM lookup may take before the visitor is served without a category.
@@ -99,6 +107,8 @@ pub struct Settings {
     refusal_window: std::time::Duration,
     /// Proxies whose `X-Forwarded-For` names the client.
     trusted_proxies: Vec<talon_server::Cidr>,
+    /// Backups the server takes by itself, if any.
+    pub backups: Option<crate::backup::Schedule>,
 }
 
 impl Settings {
@@ -182,7 +192,33 @@ impl Settings {
             .iter()
             .map(|p| talon_server::Cidr::parse(p).map_err(|e| format!("--trusted-proxy: {e}")))
             .collect::<Result<Vec<_>, _>>()?;
+        let backups = match std::env::var_os("TALON_BACKUP_DIR")
+            .map(PathBuf::from)
+            .or(file.backup_dir)
+        {
+            None => None,
+            Some(folder) => {
+                let every = whole("TALON_BACKUP_EVERY_MINUTES")?
+                    .or(file.backup_every_minutes)
+                    .unwrap_or(DEFAULT_BACKUP_EVERY_MINUTES);
+                let keep = whole("TALON_BACKUP_KEEP")?
+                    .map(|k| k as usize)
+                    .or(file.backup_keep)
+                    .unwrap_or(DEFAULT_BACKUP_KEEP);
+                if every == 0 || keep == 0 {
+                    return Err(
+                        "backups are taken every 1 minute or more, and 1 or more kept".into(),
+                    );
+                }
+                Some(crate::backup::Schedule {
+                    folder,
+                    every: std::time::Duration::from_secs(every * 60),
+                    keep,
+                })
+            }
+        };
         Ok(Settings {
+            backups,
             trusted_proxies,
             refusal_window: std::time::Duration::from_secs(refusal_window),
             metrics_listen: args.metrics_listen.clone().or(file.metrics_listen),
@@ -223,7 +259,7 @@ impl Settings {
     }
 
     pub fn database(&self) -> PathBuf {
-        self.data_dir.join("talon.db")
+        self.data_dir.join(DATABASE_FILE)
     }
 
     /// HTTPS, when a certificate and key are set: read and checked now, so a wrong file stops
@@ -296,6 +332,17 @@ fn days(name: &str) -> Result<Option<u32>, String> {
         .transpose()
 }
 
+/// An environment variable of a whole number, if set.
+fn whole(name: &str) -> Result<Option<u64>, String> {
+    std::env::var(name)
+        .ok()
+        .map(|v| {
+            v.parse()
+                .map_err(|_| format!("{name} is a whole number, not {v:?}"))
+        })
+        .transpose()
+}
+
 /// An environment variable of milliseconds, if set.
 fn milliseconds(name: &str) -> Result<Option<u64>, String> {
     std::env::var(name)
@@ -321,18 +368,30 @@ pub fn log_level() -> tracing::Level {
         .unwrap_or(tracing::Level::INFO)
 }
 
-/// Writes a file only its owner can read: it holds the demo's passwords and tokens.
+/// Writes a file only its owner can read (it holds the demo's passwords and tokens, or the
+/// identity key), all or nothing: a crash while writing leaves the earlier file or none, never
+/// a torn one that the next start would read as an empty key.
 pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = PathBuf::from(partial);
     let mut file = std::fs::OpenOptions::new()
         .write(true)
         .create(true)
         .truncate(true)
         .mode(0o600)
-        .open(path)?;
+        .open(&partial)?;
     file.write_all(bytes)?;
-    file.sync_all()
+    file.sync_all()?;
+    std::fs::rename(&partial, path)?;
+    // The rename is durable once the folder holding it is.
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    std::fs::File::open(folder)?.sync_all()
 }
 
 /// Creates the data folder, and any folder above it that is missing, readable by the owner only.
@@ -345,7 +404,7 @@ pub fn create_private_dir(path: &Path) -> std::io::Result<()> {
 }
 
 /// Talon's own files in the data folder.
-const DATA_FILES: [&str; 5] = [
+pub const DATA_FILES: [&str; 5] = [
     "talon.db",
     "talon.db-wal",
     "talon.db-shm",

@@ -6,6 +6,7 @@
 //! of read-only connections, which WAL lets proceed beside the writer.
 
 mod audit;
+pub(crate) mod backup;
 mod branches;
 mod copy;
 mod customers;

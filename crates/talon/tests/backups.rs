@@ -1,6 +1,7 @@
 //! Backups: `talon backup` copies the installation while the server works, `talon restore`
 //! brings it back into an empty folder and checks it, and a server takes its own backups on a
 //! schedule. A restored installation serves what was acknowledged before the backup began.
+//! A database a newer Talon wrote is refused rather than read wrongly (after a downgrade, say).
 
 mod common;
 
@@ -207,4 +208,37 @@ async fn a_server_backs_itself_up_on_schedule() {
     let restored = dir.path().join("restored");
     let output = talon(&["restore", files[0].to_str().unwrap()], &restored);
     assert!(output.status.success(), "{}", text(&output));
+}
+
+#[test]
+fn a_database_from_a_newer_talon_is_refused_and_left_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    // Private, as the server wants it, so that its only word is the refusal.
+    std::fs::set_permissions(&data, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+    let migrated = talon(&["migrate"], &data);
+    assert!(migrated.status.success(), "{}", text(&migrated));
+    let file = data.join("talon.db");
+    rusqlite::Connection::open(&file)
+        .unwrap()
+        .execute_batch("PRAGMA user_version = 999")
+        .unwrap();
+    let before = std::fs::read(&file).unwrap();
+
+    for command in [&["serve", "--listen", "127.0.0.1:0"][..], &["migrate"][..]] {
+        let refused = talon(command, &data);
+        assert!(!refused.status.success(), "{command:?} started");
+        let said = text(&refused);
+        assert!(
+            said.contains("schema version 999, newer than this Talon knows"),
+            "{command:?}: {said}"
+        );
+        assert_eq!(said.lines().count(), 1, "one clear line: {said}");
+    }
+    assert_eq!(
+        std::fs::read(&file).unwrap(),
+        before,
+        "the file is untouched"
+    );
 }

@@ -105,10 +105,16 @@ pub fn router(app: Arc<App>) -> Router {
             app.clone(),
             crate::audit::record,
         ))
-        // Outermost, so every answer has them: errors, timeouts and panics included.
+        // So every answer has them: errors, timeouts and panics included.
         .layer(middleware::from_fn_with_state(
             app.clone(),
             security::headers,
+        ))
+        // Outermost: every layer inside logs within the request's span and its errors name
+        // the request's id.
+        .layer(middleware::from_fn_with_state(
+            app.clone(),
+            crate::request_id::trace,
         ))
         .with_state(app)
 }

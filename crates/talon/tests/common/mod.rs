@@ -60,6 +60,8 @@ pub struct Reply {
     pub content_type: String,
     pub text: String,
     pub body: Value,
+    /// The answer's `X-Request-Id`.
+    pub request_id: String,
 }
 
 impl Reply {
@@ -77,7 +79,8 @@ impl Reply {
     }
 
     /// Asserts a documented error: the status, a JSON content type and
-    /// `{"error": {"code": code, "message": <non-empty>}}`.
+    /// `{"error": {"code": code, "message": <non-empty>, "request_id": <the answer's
+    /// X-Request-Id>}}`.
     #[track_caller]
     pub fn expect_error(&self, status: u16, code: &str) {
         assert_eq!(
@@ -95,6 +98,12 @@ impl Reply {
         );
         let message = self.body["error"]["message"].as_str().unwrap_or_default();
         assert!(!message.is_empty(), "an error has a message: {}", self.text);
+        assert_eq!(
+            self.body["error"]["request_id"].as_str(),
+            Some(self.request_id.as_str()),
+            "an error names the request id of its header: {}",
+            self.text
+        );
     }
 
     pub fn error_code(&self) -> Option<&str> {
@@ -476,6 +485,12 @@ pub async fn reply(builder: reqwest::RequestBuilder) -> Reply {
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_string();
+    let request_id = response
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .expect("every answer has an X-Request-Id")
+        .to_string();
     let text = response.text().await.expect("the answer's body");
     contract::check(&method, &path, status, &content_type, &text);
     let body = serde_json::from_str(&text).unwrap_or(Value::Null);
@@ -484,6 +499,7 @@ pub async fn reply(builder: reqwest::RequestBuilder) -> Reply {
         content_type,
         text,
         body,
+        request_id,
     }
 }
 

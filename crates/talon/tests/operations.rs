@@ -1,0 +1,85 @@
+//! What an operator running Talon relies on, against the real binary: every answer carries a
+//! request id that its error body and its log lines name, and a trusted proxy may hand its own.
+
+mod common;
+
+use common::{Demo, is_hex, reply};
+use std::net::IpAddr;
+
+/// A client whose connections come from `address` (any of 127.0.0.0/8 on Linux).
+fn client_from(address: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(address.parse::<IpAddr>().expect("an address"))
+        .timeout(common::WAIT)
+        .build()
+        .expect("a client")
+}
+
+#[tokio::test]
+async fn every_answer_has_a_request_id_that_its_error_and_its_log_lines_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = Demo::spawn_with(
+        dir.path(),
+        &[
+            ("TALON_TRUSTED_PROXIES", "127.0.0.2"),
+            ("TALON_LOG", "info"),
+        ],
+    )
+    .await;
+    let first = reply(demo.client.get(demo.at("/health"))).await;
+    let second = reply(demo.client.get(demo.at("/health"))).await;
+    first.expect(200);
+    assert!(is_hex(&first.request_id, 16), "{}", first.request_id);
+    assert_ne!(
+        first.request_id, second.request_id,
+        "each request has its own"
+    );
+
+    // `expect_error` checks that the body names the header's id.
+    let missing = demo.get("/no-such-thing", None).await;
+    missing.expect_error(404, "route_not_found");
+    let refused = demo
+        .get(&format!("/branches/{}/state", demo.branch()), None)
+        .await;
+    refused.expect_error(401, "unauthorized");
+
+    // The access log line of each request names its id, its route template and its status.
+    let log = demo.log();
+    let line = log
+        .lines()
+        .find(|l| l.contains(&refused.request_id))
+        .unwrap_or_else(|| panic!("no log line names {}: {log}", refused.request_id));
+    assert!(
+        line.contains("/api/v1/branches/{branch}/state") && line.contains("status=401"),
+        "{line}"
+    );
+
+    let with_id = |client: &reqwest::Client, id: &str| {
+        reply(client.get(demo.at("/health")).header("x-request-id", id))
+    };
+    let proxy = client_from("127.0.0.2");
+    let stranger = client_from("127.0.0.3");
+    let longest = "x".repeat(64);
+    for kept in ["lb-7f3a.42_x", &longest] {
+        assert_eq!(
+            with_id(&proxy, kept).await.request_id,
+            kept,
+            "a trusted proxy's id is kept"
+        );
+    }
+    let too_long = "x".repeat(65);
+    for bad in ["has space", "quote\"d", "a/b", "a,b", &too_long] {
+        let answer = with_id(&proxy, bad).await;
+        assert!(
+            is_hex(&answer.request_id, 16),
+            "{bad:?} is replaced, not {}",
+            answer.request_id
+        );
+    }
+    let answer = with_id(&stranger, "lb-7f3a.42_x").await;
+    assert!(
+        is_hex(&answer.request_id, 16),
+        "a caller that is no trusted proxy cannot choose its id: {}",
+        answer.request_id
+    );
+}

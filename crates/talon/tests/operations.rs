@@ -1,5 +1,6 @@
 //! What an operator running Talon relies on, against the real binary: every answer carries a
-//! request id that its error body and its log lines name, and a trusted proxy may hand its own.
+//! request id that its error body and its log lines name, and a trusted proxy may hand its own;
+//! liveness and readiness probes answer for load balancers.
 
 mod common;
 
@@ -82,4 +83,50 @@ async fn every_answer_has_a_request_id_that_its_error_and_its_log_lines_name() {
         "a caller that is no trusted proxy cannot choose its id: {}",
         answer.request_id
     );
+}
+
+/// Sets the embedded database's schema version, as another binary's migration would.
+fn set_schema_version(demo: &Demo, version: i64) {
+    let db = rusqlite::Connection::open(demo.dir.join("talon.db")).unwrap();
+    db.busy_timeout(common::WAIT).unwrap();
+    db.pragma_update(None, "user_version", version).unwrap();
+}
+
+#[tokio::test]
+async fn liveness_and_readiness_answer_for_load_balancers() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = Demo::spawn(dir.path()).await;
+    let probe = |path: &str| reply(demo.client.get(demo.at(path)));
+    assert_eq!(probe("/health/live").await.expect(200)["status"], "ok");
+    assert_eq!(probe("/health/ready").await.expect(200)["status"], "ok");
+
+    let current: i64 = rusqlite::Connection::open(dir.path().join("talon.db"))
+        .unwrap()
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert!(current > 0);
+    // A schema this binary does not know (another version migrated the database).
+    set_schema_version(&demo, current + 1);
+    let refused = probe("/health/ready").await;
+    refused.expect_error(503, "schema_not_current");
+    assert!(
+        refused.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("version {}", current + 1)),
+        "{}",
+        refused.text
+    );
+    assert_eq!(
+        probe("/health/live").await.expect(200)["status"],
+        "ok",
+        "the process still answers"
+    );
+    assert_eq!(
+        probe("/health").await.expect(200)["status"],
+        "ok",
+        "/health stays as it was"
+    );
+    set_schema_version(&demo, current);
+    probe("/health/ready").await.expect(200);
 }

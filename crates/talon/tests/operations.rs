@@ -130,3 +130,58 @@ async fn liveness_and_readiness_answer_for_load_balancers() {
     set_schema_version(&demo, current);
     probe("/health/ready").await.expect(200);
 }
+
+#[tokio::test]
+async fn json_logs_are_one_object_per_line_with_the_request_id_and_no_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = Demo::spawn_with(
+        dir.path(),
+        &[("TALON_LOG_FORMAT", "json"), ("TALON_LOG", "info")],
+    )
+    .await;
+    let admin = demo.admin().await;
+    let state = format!("/branches/{}/state", demo.branch());
+    let read = demo.get(&state, Some(&admin)).await;
+    read.expect(200);
+    let wrong = demo
+        .post(
+            "/auth/login",
+            None,
+            serde_json::json!({"username": "admin", "password": "a wrong password"}),
+        )
+        .await;
+    wrong.expect_error(401, "invalid_credentials");
+
+    let log = demo.log();
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l:?} is not JSON: {e}")))
+        .collect();
+    for line in &lines {
+        for key in ["timestamp", "level", "target", "message"] {
+            assert!(line[key].is_string(), "{key} missing in {line}");
+        }
+    }
+    let access = |id: &str| {
+        lines
+            .iter()
+            .find(|l| l["target"] == "talon::access" && l["span"]["request_id"] == id)
+            .unwrap_or_else(|| panic!("no access line for {id}: {log}"))
+            .clone()
+    };
+    let line = access(&read.request_id);
+    assert_eq!(line["level"], "INFO");
+    assert_eq!(line["method"], "GET");
+    assert_eq!(line["path"], "/api/v1/branches/{branch}/state");
+    assert_eq!(line["status"], 200);
+    assert!(line["duration_ms"].as_f64().unwrap() >= 0.0, "{line}");
+    assert_eq!(access(&wrong.request_id)["status"], 401);
+    for secret in [
+        admin.as_str(),
+        demo.facts.admin.password.as_str(),
+        "a wrong password",
+        demo.kiosk(),
+    ] {
+        assert!(!log.contains(secret), "the log holds a secret: {log}");
+    }
+}

@@ -69,6 +69,9 @@ pub struct App {
     pub trusted_proxies: Vec<Cidr>,
     /// The hashes of tokens just revoked or logged out: live streams opened with one end.
     pub revoked: tokio::sync::broadcast::Sender<Arc<str>>,
+    /// Set when the server begins to shut down: live streams end with a reconnection hint and
+    /// readiness answers 503.
+    pub stopping: tokio::sync::watch::Sender<bool>,
 }
 
 /// The rate limits of the public and the login endpoints.
@@ -118,6 +121,7 @@ impl App {
             pairing_guard: PairingGuard::default(),
             trusted_proxies: options.trusted_proxies,
             revoked: tokio::sync::broadcast::channel(64).0,
+            stopping: tokio::sync::watch::Sender::new(false),
         });
         for id in app.store.branch_ids().await? {
             if let Some(state) = app.store.load_branch(id).await? {

@@ -1,11 +1,15 @@
 //! What an operator running Talon relies on, against the real binary: every answer carries a
 //! request id that its error body and its log lines name, and a trusted proxy may hand its own;
-//! liveness and readiness probes answer for load balancers.
+//! liveness and readiness probes answer for load balancers; SIGTERM stops the server gracefully.
 
 mod common;
 
 use common::{Demo, is_hex, reply};
+use serde_json::json;
 use std::net::IpAddr;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::oneshot;
 
 /// A client whose connections come from `address` (any of 127.0.0.0/8 on Linux).
 fn client_from(address: &str) -> reqwest::Client {
@@ -184,4 +188,120 @@ async fn json_logs_are_one_object_per_line_with_the_request_id_and_no_secrets() 
     ] {
         assert!(!log.contains(secret), "the log holds a secret: {log}");
     }
+}
+
+/// A CRM on a local port that takes one lookup, says so on `asked`, and answers (no category)
+/// only once `answer` fires: a request that waits for it is in flight for as long as the test
+/// wants.
+async fn held_crm() -> (String, oneshot::Receiver<()>, oneshot::Sender<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/lookup", listener.local_addr().unwrap());
+    let (asked_tx, asked) = oneshot::channel();
+    let (answer, answer_rx) = oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut request = Vec::new();
+        let mut buf = [0u8; 4096];
+        // The head, then as many bytes of body as it announces.
+        loop {
+            let n = socket.read(&mut buf).await.unwrap();
+            assert!(n > 0, "the lookup was cut short");
+            request.extend_from_slice(&buf[..n]);
+            let text = String::from_utf8_lossy(&request).to_ascii_lowercase();
+            if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                let length = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .map_or(0, |v| v.trim().parse::<usize>().unwrap());
+                if body.len() >= length {
+                    break;
+                }
+            }
+        }
+        asked_tx.send(()).unwrap();
+        answer_rx.await.unwrap();
+        let body = r#"{"category": null}"#;
+        let response = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
+             connection: close\r\n\r\n{body}",
+            body.len()
+        );
+        socket.write_all(response.as_bytes()).await.unwrap();
+    });
+    (url, asked, answer)
+}
+
+#[tokio::test]
+async fn sigterm_ends_streams_with_a_retry_hint_answers_requests_in_flight_and_exits_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let (crm, asked, answer) = held_crm().await;
+    let mut demo = Demo::spawn_with(
+        dir.path(),
+        &[
+            ("TALON_CRM_URL", crm.as_str()),
+            ("TALON_CRM_TIMEOUT_MS", "60000"),
+        ],
+    )
+    .await;
+    let mut stream =
+        common::EventStream::open(&demo.url, demo.branch(), demo.display(), None).await;
+    assert_eq!(stream.status(), 200);
+
+    // A visitor identifies at the kiosk: the ticket waits for the CRM, so its request is in
+    // flight until the CRM answers.
+    let issue = reply(
+        demo.client
+            .post(demo.api(&format!("/branches/{}/tickets", demo.branch())))
+            .bearer_auth(demo.kiosk())
+            .json(&json!({
+                "service": demo.service("A"),
+                "identification": {"kind": "phone", "value": "+79161234567"},
+            })),
+    );
+    let issued = tokio::spawn(issue);
+    tokio::time::timeout(common::WAIT, asked)
+        .await
+        .expect("the CRM is asked in time")
+        .unwrap();
+
+    let stopped = Instant::now();
+    demo.sigterm();
+
+    // The stream ends, its last frame telling the client when to reconnect.
+    let mut text = String::new();
+    while let Some(chunk) = tokio::time::timeout(common::WAIT, stream.chunk())
+        .await
+        .expect("the stream ends in time")
+        .expect("the stream ends cleanly")
+    {
+        text.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    let last = text.trim_end().rsplit("\n\n").next().unwrap();
+    assert!(
+        last.lines().any(|l| l == "retry: 1000"),
+        "the stream ends with a retry hint: {text:?}"
+    );
+    // The streams end once the listener is closed: nothing new is accepted.
+    let address = demo.url.trim_start_matches("http://").to_string();
+    assert!(
+        tokio::net::TcpStream::connect(&address).await.is_err(),
+        "a stopping server accepts no connection"
+    );
+
+    // The request in flight is answered, and the server then exits, successfully and in time.
+    answer.send(()).unwrap();
+    let ticket = issued.await.unwrap();
+    let ticket = ticket.expect(201).clone();
+    let status = demo.exit_status(common::WAIT).await;
+    assert!(status.success(), "stopped with {status}");
+    assert!(
+        stopped.elapsed() < Duration::from_secs(10),
+        "stopped after {:?}",
+        stopped.elapsed()
+    );
+
+    // The acknowledged ticket is in the database.
+    demo.restart().await;
+    let view = demo.public(ticket["token"].as_str().unwrap()).await;
+    assert_eq!(view.expect(200)["number"], ticket["number"]);
 }

@@ -91,12 +91,20 @@ pub async fn live() -> axum::Json<Probe> {
         and holds the schema this binary migrates to.",
     responses(
         (status = 200, description = "Ready.", body = Probe),
-        (status = 503, description = "Not ready. Codes: `storage_unavailable` (the database \
-            does not answer), `schema_not_current` (its schema is not this binary's).",
+        (status = 503, description = "Not ready. Codes: `shutting_down` (the server is \
+            stopping), `storage_unavailable` (the database does not answer), \
+            `schema_not_current` (its schema is not this binary's).",
             body = ErrorBody),
     )
 )]
 pub async fn ready(State(app): State<Arc<App>>) -> Result<axum::Json<Probe>, ApiError> {
+    if *app.stopping.borrow() {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "shutting_down",
+            "the server is shutting down",
+        ));
+    }
     let schema = app.store.ping().await.map_err(|e| {
         tracing::warn!(error = %e, "the store does not answer the readiness check");
         ApiError::new(

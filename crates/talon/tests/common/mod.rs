@@ -178,6 +178,23 @@ impl Demo {
         self._stdout = None;
     }
 
+    /// Sends the child SIGTERM, as a service manager stops it.
+    pub fn sigterm(&self) {
+        let pid = self.pid() as libc::pid_t;
+        // SAFETY: a plain signal to the child this harness started and has not yet reaped.
+        assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0, "SIGTERM");
+    }
+
+    /// Waits up to `within` for the child to exit, and returns how it exited.
+    pub async fn exit_status(&mut self, within: Duration) -> std::process::ExitStatus {
+        let mut child = self.child.take().expect("the demo is running");
+        self._stdout = None;
+        tokio::time::timeout(within, child.wait())
+            .await
+            .unwrap_or_else(|_| panic!("the server did not exit within {within:?}"))
+            .expect("waiting for the server")
+    }
+
     /// Kills the child and starts the demo again on the same data folder. The demo is reused,
     /// so the facts (ids, passwords, device tokens) stay the same; only the URL changes.
     pub async fn restart(&mut self) {

@@ -103,6 +103,7 @@ impl App {
     /// Loads every branch from the store and starts its actor.
     pub async fn load(store: Store, options: Options) -> Result<Arc<App>, StoreError> {
         crate::passwords::return_large_allocations();
+        let metrics = Arc::new(Metrics::default());
         let app = Arc::new(App {
             store,
             identity_key: options.identity_key,
@@ -112,11 +113,11 @@ impl App {
             security: options.security,
             retention: options.retention,
             branches: Arc::new(Branches::default()),
-            metrics: Arc::new(Metrics::default()),
+            metrics: metrics.clone(),
             ids: Mutex::new((0, 0)),
             seating: Mutex::new(()),
             limits: Limits::default(),
-            passwords: PasswordChecks::new(options.password_memory_bytes),
+            passwords: PasswordChecks::new(options.password_memory_bytes, metrics),
             refusals: Refusals::new(options.refusal_window),
             pairing_guard: PairingGuard::default(),
             trusted_proxies: options.trusted_proxies,

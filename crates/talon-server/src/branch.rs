@@ -176,6 +176,19 @@ impl Branches {
         self.handles.read().ok()?.get(&id).cloned()
     }
 
+    /// How many messages wait in each branch's mailbox.
+    pub fn mailbox_depths(&self) -> Vec<(BranchId, usize)> {
+        let Ok(handles) = self.handles.read() else {
+            return Vec::new();
+        };
+        let mut depths: Vec<_> = handles
+            .iter()
+            .map(|(id, h)| (*id, h.tx.max_capacity() - h.tx.capacity()))
+            .collect();
+        depths.sort_by_key(|(id, _)| id.0);
+        depths
+    }
+
     pub fn all(&self) -> Vec<BranchHandle> {
         self.handles
             .read()
@@ -324,6 +337,7 @@ impl Actor {
         let mut rx = mailbox.lock().await;
         let mut batch = Vec::with_capacity(MAX_BATCH);
         while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+            self.metrics.batch_size.observe(batch.len() as f64);
             let expected_seq = self.state.seq();
             let mut applied = Vec::new();
             let mut reads = Vec::new();
@@ -393,7 +407,12 @@ impl Actor {
                     return;
                 }
             };
-            match self.store.commit(commit).await {
+            let started = std::time::Instant::now();
+            let committed = self.store.commit(commit).await;
+            self.metrics
+                .commit_duration
+                .observe_duration(started.elapsed());
+            match committed {
                 Ok(()) => {
                     self.metrics.committed(events.len());
                     if events.iter().any(|e| e.kind.changes_config()) {

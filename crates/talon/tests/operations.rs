@@ -1,11 +1,13 @@
 //! What an operator running Talon relies on, against the real binary: every answer carries a
 //! request id that its error body and its log lines name, and a trusted proxy may hand its own;
-//! liveness and readiness probes answer for load balancers; SIGTERM stops the server gracefully.
+//! liveness and readiness probes answer for load balancers; SIGTERM stops the server gracefully;
+//! the metrics of every subsystem appear and move, and the Grafana dashboard queries only them.
 
 mod common;
 
 use common::{Demo, is_hex, reply};
 use serde_json::json;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -304,4 +306,153 @@ async fn sigterm_ends_streams_with_a_retry_hint_answers_requests_in_flight_and_e
     demo.restart().await;
     let view = demo.public(ticket["token"].as_str().unwrap()).await;
     assert_eq!(view.expect(200)["number"], ticket["number"]);
+}
+
+/// The samples of a Prometheus text exposition, by name with labels as written.
+fn samples(text: &str) -> BTreeMap<String, f64> {
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(|l| {
+            let (key, value) = l.rsplit_once(' ').unwrap_or_else(|| panic!("{l:?}"));
+            let value = value.parse().unwrap_or_else(|_| panic!("{l:?}"));
+            (key.to_string(), value)
+        })
+        .collect()
+}
+
+/// The metric names an exposition declares, with a histogram's series names.
+fn metric_names(text: &str) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    for line in text.lines() {
+        if let Some(declared) = line.strip_prefix("# TYPE ") {
+            let (name, kind) = declared.split_once(' ').unwrap();
+            names.insert(name.to_string());
+            if kind == "histogram" {
+                for series in ["_bucket", "_sum", "_count"] {
+                    names.insert(format!("{name}{series}"));
+                }
+            }
+        }
+    }
+    names
+}
+
+#[tokio::test]
+async fn the_metrics_of_every_subsystem_appear_and_move() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = Demo::spawn(dir.path()).await;
+    let admin = demo.admin().await;
+    let scrape = || async {
+        let answer = reply(demo.client.get(demo.at("/metrics")).bearer_auth(&admin)).await;
+        answer.expect(200);
+        answer.text
+    };
+    let text = scrape().await;
+    let before = samples(&text);
+    let at = |samples: &BTreeMap<String, f64>, key: &str| {
+        *samples
+            .get(key)
+            .unwrap_or_else(|| panic!("no {key} in the metrics"))
+    };
+    let mailbox = format!("talon_actor_mailbox_depth{{branch=\"{}\"}}", demo.branch());
+    for (gauge, at_rest) in [
+        (mailbox.as_str(), Some(0.0)),
+        ("talon_sign_in_checks_running", Some(0.0)),
+        ("talon_sign_in_checks_waiting", Some(0.0)),
+        ("talon_actor_restarts_total", Some(0.0)),
+        ("talon_sign_in_check_slots", None),
+        ("process_resident_memory_bytes", None),
+        ("process_open_fds", None),
+    ] {
+        let value = at(&before, gauge);
+        match at_rest {
+            Some(expected) => assert_eq!(value, expected, "{gauge}"),
+            None => assert!(value > 0.0, "{gauge} is {value}"),
+        }
+    }
+
+    // A live stream, a ticket (a commit through the branch's actor), a sign-in, a 404.
+    let stream = common::EventStream::open(&demo.url, demo.branch(), demo.display(), None).await;
+    assert_eq!(stream.status(), 200);
+    demo.issue(demo.service("A")).await;
+    demo.operator(0).await;
+    demo.get("/no-such-thing", None).await.expect(404);
+    let after = samples(&scrape().await);
+    for moved in [
+        "talon_live_subscribers",
+        "talon_commits_total",
+        "talon_commit_duration_seconds_count",
+        "talon_actor_batch_messages_count",
+        "talon_sign_in_queue_wait_seconds_count",
+        "talon_http_request_duration_seconds_count",
+        "talon_http_responses_total{class=\"2xx\"}",
+        "talon_http_responses_total{class=\"4xx\"}",
+    ] {
+        assert!(
+            at(&after, moved) > at(&before, moved),
+            "{moved}: {} then {}",
+            at(&before, moved),
+            at(&after, moved)
+        );
+    }
+    assert_eq!(
+        at(&after, "talon_live_subscribers"),
+        at(&before, "talon_live_subscribers") + 1.0
+    );
+    assert!(at(&after, "talon_commit_duration_seconds_sum") > 0.0);
+    let commits = at(&after, "talon_commit_duration_seconds_count");
+    assert_eq!(
+        at(&after, "talon_commit_duration_seconds_bucket{le=\"+Inf\"}"),
+        commits,
+        "every commit is in the last bucket"
+    );
+
+    // The stream's end is counted once the server sees its connection go.
+    drop(stream);
+    let deadline = Instant::now() + common::WAIT;
+    while at(&samples(&scrape().await), "talon_live_subscribers")
+        != at(&before, "talon_live_subscribers")
+    {
+        assert!(Instant::now() < deadline, "the stream is still counted");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // The dashboard queries nothing the server does not export.
+    let exported = metric_names(&text);
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../deploy/grafana-dashboard.json"
+    );
+    let dashboard: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap())
+            .expect("the dashboard is JSON");
+    let mut queried = BTreeSet::new();
+    for panel in dashboard["panels"].as_array().unwrap() {
+        let targets = panel["targets"].as_array().unwrap();
+        assert!(!targets.is_empty(), "{} queries nothing", panel["title"]);
+        for target in targets {
+            let expr = target["expr"].as_str().unwrap();
+            let names = expr
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':'))
+                .filter(|w| w.starts_with("talon_") || w.starts_with("process_"));
+            queried.extend(names.map(str::to_string));
+        }
+    }
+    let unknown: Vec<_> = queried.difference(&exported).collect();
+    assert!(
+        unknown.is_empty(),
+        "the dashboard queries {unknown:?}, which are not exported"
+    );
+    for family in [
+        "talon_commit_duration_seconds_bucket",
+        "talon_live_subscribers",
+        "talon_actor_mailbox_depth",
+        "talon_actor_restarts_total",
+        "talon_http_responses_total",
+        "talon_http_request_duration_seconds_bucket",
+        "talon_sign_in_checks_waiting",
+        "process_resident_memory_bytes",
+    ] {
+        assert!(queried.contains(family), "the dashboard shows no {family}");
+    }
 }

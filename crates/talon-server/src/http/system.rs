@@ -141,7 +141,7 @@ pub async fn ready(State(app): State<Arc<App>>) -> Result<axum::Json<Probe>, Api
 pub async fn metrics(State(app): State<Arc<App>>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        app.metrics.render(),
+        crate::metrics::exposition(&app),
     )
 }
 

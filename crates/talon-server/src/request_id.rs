@@ -61,7 +61,9 @@ pub async fn trace(State(app): State<Arc<App>>, request: Request, next: Next) ->
         || request.uri().path().to_string(),
         |p| p.as_str().to_string(),
     );
-    let span = tracing::info_span!("request", request_id = %id);
+    // At error level so that no log level filters it out: a warning logged while the request
+    // is served names its id even when only warnings are logged.
+    let span = tracing::error_span!("request", request_id = %id);
     let mut response = REQUEST_ID
         .scope(id.clone(), next.run(request))
         .instrument(span.clone())

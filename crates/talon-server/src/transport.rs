@@ -33,7 +33,7 @@ use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tower::ServiceExt;
 
 /// How long shutdown waits for connections to finish: requests in flight are answered in far
-/// less, and live streams end at once. The process exits when it has passed.
+/// less, and live streams end at once. The process exits at the latest when it has passed.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// How long the loop rests after it failed to accept for want of resources (e.g. file

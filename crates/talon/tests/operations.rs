@@ -456,3 +456,39 @@ async fn the_metrics_of_every_subsystem_appear_and_move() {
         assert!(queried.contains(family), "the dashboard shows no {family}");
     }
 }
+
+#[tokio::test]
+async fn a_warning_logged_while_a_request_is_served_names_its_id() {
+    let dir = tempfile::tempdir().unwrap();
+    // A CRM that never answers, and a request timeout shorter than the CRM's.
+    let (crm, asked, _never) = held_crm().await;
+    let demo = Demo::spawn_with(
+        dir.path(),
+        &[
+            ("TALON_CRM_URL", crm.as_str()),
+            ("TALON_REQUEST_TIMEOUT_MS", "300"),
+            ("TALON_LOG", "warn"),
+        ],
+    )
+    .await;
+    let late = demo
+        .post(
+            &format!("/branches/{}/tickets", demo.branch()),
+            Some(demo.kiosk()),
+            json!({
+                "service": demo.service("A"),
+                "identification": {"kind": "phone", "value": "+79161234567"},
+            }),
+        )
+        .await;
+    late.expect_error(503, "timeout");
+    asked.await.unwrap();
+    let log = demo.log();
+    assert!(
+        log.lines()
+            .any(|l| l.contains("not answered in time") && l.contains(&late.request_id)),
+        "the warning names {}: {log}",
+        late.request_id
+    );
+    assert!(!log.contains("9161234567"), "the identifier is not logged");
+}

@@ -748,6 +748,35 @@ mod tests {
         );
     }
 
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_mailbox_depth_counts_what_waits_for_a_held_actor() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_sqlite(&dir.path().join("talon.db"), Durability::Normal)
+            .await
+            .unwrap();
+        let branches = Arc::new(Branches::default());
+        let metrics = Arc::new(Metrics::default());
+        let handle = branches.start(BranchId(1), BranchState::new(), store, metrics.clone());
+        assert_eq!(branches.mailbox_depths(), vec![(BranchId(1), 0)]);
+        let release = hold(&handle).await;
+        let mut reads: Vec<_> = (0..3).map(|_| Box::pin(handle.read(|s| s.seq()))).collect();
+        for read in &mut reads {
+            queue(read).await;
+        }
+        assert_eq!(branches.mailbox_depths(), vec![(BranchId(1), 3)]);
+        drop(release);
+        for read in reads {
+            read.await.unwrap();
+        }
+        assert_eq!(branches.mailbox_depths(), vec![(BranchId(1), 0)]);
+        assert!(
+            metrics
+                .render()
+                .contains("talon_actor_batch_messages_bucket{le=\"4\"} 2"),
+            "the held read, then the three as one batch"
+        );
+    }
+
     #[tokio::test]
     async fn an_actor_told_of_another_writers_commit_reads_it_and_publishes_it() {
         let (_dir, store, _metrics, first) = branch().await;

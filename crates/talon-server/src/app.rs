@@ -69,6 +69,9 @@ pub struct App {
     pub trusted_proxies: Vec<Cidr>,
     /// The hashes of tokens just revoked or logged out: live streams opened with one end.
     pub revoked: tokio::sync::broadcast::Sender<Arc<str>>,
+    /// Set when the server begins to shut down: live streams end with a reconnection hint and
+    /// readiness answers 503.
+    pub stopping: tokio::sync::watch::Sender<bool>,
 }
 
 /// The rate limits of the public and the login endpoints.
@@ -100,6 +103,7 @@ impl App {
     /// Loads every branch from the store and starts its actor.
     pub async fn load(store: Store, options: Options) -> Result<Arc<App>, StoreError> {
         crate::passwords::return_large_allocations();
+        let metrics = Arc::new(Metrics::default());
         let app = Arc::new(App {
             store,
             identity_key: options.identity_key,
@@ -109,15 +113,16 @@ impl App {
             security: options.security,
             retention: options.retention,
             branches: Arc::new(Branches::default()),
-            metrics: Arc::new(Metrics::default()),
+            metrics: metrics.clone(),
             ids: Mutex::new((0, 0)),
             seating: Mutex::new(()),
             limits: Limits::default(),
-            passwords: PasswordChecks::new(options.password_memory_bytes),
+            passwords: PasswordChecks::new(options.password_memory_bytes, metrics),
             refusals: Refusals::new(options.refusal_window),
             pairing_guard: PairingGuard::default(),
             trusted_proxies: options.trusted_proxies,
             revoked: tokio::sync::broadcast::channel(64).0,
+            stopping: tokio::sync::watch::Sender::new(false),
         });
         for id in app.store.branch_ids().await? {
             if let Some(state) = app.store.load_branch(id).await? {

@@ -176,6 +176,19 @@ impl Branches {
         self.handles.read().ok()?.get(&id).cloned()
     }
 
+    /// How many messages wait in each branch's mailbox.
+    pub fn mailbox_depths(&self) -> Vec<(BranchId, usize)> {
+        let Ok(handles) = self.handles.read() else {
+            return Vec::new();
+        };
+        let mut depths: Vec<_> = handles
+            .iter()
+            .map(|(id, h)| (*id, h.tx.max_capacity() - h.tx.capacity()))
+            .collect();
+        depths.sort_by_key(|(id, _)| id.0);
+        depths
+    }
+
     pub fn all(&self) -> Vec<BranchHandle> {
         self.handles
             .read()
@@ -324,6 +337,7 @@ impl Actor {
         let mut rx = mailbox.lock().await;
         let mut batch = Vec::with_capacity(MAX_BATCH);
         while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+            self.metrics.batch_size.observe(batch.len() as f64);
             let expected_seq = self.state.seq();
             let mut applied = Vec::new();
             let mut reads = Vec::new();
@@ -393,7 +407,12 @@ impl Actor {
                     return;
                 }
             };
-            match self.store.commit(commit).await {
+            let started = std::time::Instant::now();
+            let committed = self.store.commit(commit).await;
+            self.metrics
+                .commit_duration
+                .observe_duration(started.elapsed());
+            match committed {
                 Ok(()) => {
                     self.metrics.committed(events.len());
                     if events.iter().any(|e| e.kind.changes_config()) {
@@ -726,6 +745,35 @@ mod tests {
             counter(&metrics, "talon_commits_total"),
             commits + 1,
             "one commit for both commands, the read between them notwithstanding"
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_mailbox_depth_counts_what_waits_for_a_held_actor() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_sqlite(&dir.path().join("talon.db"), Durability::Normal)
+            .await
+            .unwrap();
+        let branches = Arc::new(Branches::default());
+        let metrics = Arc::new(Metrics::default());
+        let handle = branches.start(BranchId(1), BranchState::new(), store, metrics.clone());
+        assert_eq!(branches.mailbox_depths(), vec![(BranchId(1), 0)]);
+        let release = hold(&handle).await;
+        let mut reads: Vec<_> = (0..3).map(|_| Box::pin(handle.read(|s| s.seq()))).collect();
+        for read in &mut reads {
+            queue(read).await;
+        }
+        assert_eq!(branches.mailbox_depths(), vec![(BranchId(1), 3)]);
+        drop(release);
+        for read in reads {
+            read.await.unwrap();
+        }
+        assert_eq!(branches.mailbox_depths(), vec![(BranchId(1), 0)]);
+        assert!(
+            metrics
+                .render()
+                .contains("talon_actor_batch_messages_bucket{le=\"4\"} 2"),
+            "the held read, then the three as one batch"
         );
     }
 

@@ -1,6 +1,7 @@
 //! The one error type of the HTTP layer: every failure becomes a status and a JSON body
 //! `{"error": {"code", "message"}}` with a stable code the UI translates, and for a validation
-//! error the `field` of the request it concerns, so a form can show it next to that field.
+//! error the `field` of the request it concerns, so a form can show it next to that field, and
+//! the `request_id` of the request (its `X-Request-Id`), to find its log lines.
 
 use axum::Json;
 use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
@@ -283,6 +284,10 @@ pub struct ErrorDetail {
     /// The path of the request's value a validation error concerns, e.g. `entries[0].weight`.
     #[serde(skip_serializing_if = "Option::is_none")]
     field: Option<String>,
+    /// The request's id, as in its `X-Request-Id` header: every log line about the request
+    /// names it, so quote it when reporting a problem.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_id: Option<String>,
 }
 
 impl IntoResponse for ApiError {
@@ -292,6 +297,7 @@ impl IntoResponse for ApiError {
                 code: self.code,
                 message: self.message,
                 field: self.field,
+                request_id: crate::request_id::current(),
             },
         };
         let mut response = (self.status, Json(body)).into_response();

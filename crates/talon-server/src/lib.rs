@@ -25,6 +25,7 @@ mod policy;
 mod printing;
 mod qr;
 mod refusals;
+mod request_id;
 mod retention;
 mod security;
 mod throttle;

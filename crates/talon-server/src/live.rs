@@ -4,6 +4,9 @@
 //!
 //! A live event's SSE frame is formatted once, when the branch publishes it, and the same bytes
 //! go to every subscriber: a thousand displays cost a thousand writes, not a thousand encodings.
+//!
+//! When the server shuts down every stream ends with a `retry:` field: the client reconnects
+//! after a moment, through the load balancer to another instance or to this one restarted.
 
 use crate::app::App;
 use crate::branch::{BranchHandle, LiveEvent};
@@ -12,7 +15,7 @@ use crate::metrics::Metrics;
 use axum::body::{Body, Bytes};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use futures_util::stream;
+use futures_util::{Stream, StreamExt, stream};
 use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -24,6 +27,9 @@ use tokio::sync::broadcast::{self, error::RecvError};
 const CATCH_UP_PAGE: u32 = 500;
 /// A quiet stream sends a comment this often, so proxies and clients know it is alive.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+/// The last frame of a stream ended by a shutdown: reconnect in a second.
+const SHUTDOWN_FRAME: &[u8] = b": the server is shutting down\nretry: 1000\n\n";
 
 /// The SSE frame of one event: `id`, `event` and one `data` line (JSON has no raw newlines).
 pub fn frame(seq: u64, kind: &str, data: &str) -> Bytes {
@@ -89,16 +95,39 @@ pub async fn stream(
     };
     let frames = stream::unfold(cursor, |mut cursor| async move {
         let frame = cursor.next().await?;
-        Some((Ok::<_, Infallible>(frame), cursor))
+        Some((frame, cursor))
     });
-    Ok((
+    Ok(event_stream(app, frames))
+}
+
+/// The answer of a Server-Sent Events stream of `frames`, which ends when they do or, with
+/// [`SHUTDOWN_FRAME`], when the server begins to shut down.
+pub fn event_stream(app: &App, frames: impl Stream<Item = Bytes> + Send + 'static) -> Response {
+    let stopping = app.stopping.subscribe();
+    let frames = stream::unfold(Some((Box::pin(frames), stopping)), |open| async move {
+        let (mut frames, mut stopping) = open?;
+        tokio::select! {
+            frame = frames.next() => {
+                frame.map(|frame| (Ok::<_, Infallible>(frame), Some((frames, stopping))))
+            }
+            () = stopped(&mut stopping) => {
+                Some((Ok(Bytes::from_static(SHUTDOWN_FRAME)), None))
+            }
+        }
+    });
+    (
         [
             (header::CONTENT_TYPE, "text/event-stream"),
             (header::CACHE_CONTROL, "no-cache"),
         ],
         Body::from_stream(frames),
     )
-        .into_response())
+        .into_response()
+}
+
+/// Completes when the server begins to shut down (or is gone).
+async fn stopped(stopping: &mut tokio::sync::watch::Receiver<bool>) {
+    let _ = stopping.wait_for(|stop| *stop).await;
 }
 
 impl Cursor {

@@ -10,11 +10,13 @@
 
 use crate::auth::{hash_password, verify_password};
 use crate::error::ApiError;
+use crate::metrics::Metrics;
 use axum::http::StatusCode;
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::Duration;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 
 /// The memory one argon2id check takes with Talon's parameters (argon2's defaults, m = 19 MiB).
@@ -35,17 +37,31 @@ pub struct PasswordChecks {
     permits: usize,
     /// Checks running or waiting, per address.
     in_line: Mutex<HashMap<IpAddr, usize>>,
+    /// Checks waiting for a slot.
+    waiting: AtomicUsize,
+    /// How long checks waited, for `/metrics`.
+    metrics: Arc<Metrics>,
 }
 
 impl PasswordChecks {
     /// Allows as many concurrent checks as `budget_bytes` holds, and always at least one.
-    pub fn new(budget_bytes: u64) -> PasswordChecks {
+    pub fn new(budget_bytes: u64, metrics: Arc<Metrics>) -> PasswordChecks {
         let permits = (budget_bytes / CHECK_MEMORY_BYTES).max(1) as usize;
         PasswordChecks {
             slots: Semaphore::new(permits),
             permits,
             in_line: Mutex::new(HashMap::new()),
+            waiting: AtomicUsize::new(0),
+            metrics,
         }
+    }
+
+    /// Checks running and checks waiting for their turn, now.
+    pub fn load(&self) -> (usize, usize) {
+        (
+            self.permits - self.slots.available_permits(),
+            self.waiting.load(Relaxed),
+        )
     }
 
     /// How many checks may run at once.
@@ -78,13 +94,35 @@ impl PasswordChecks {
             Some(address) => Some(Place::take(&self.in_line, address)?),
             None => None,
         };
-        let _slot = tokio::time::timeout(QUEUE_WAIT, self.slots.acquire())
-            .await
+        let started = Instant::now();
+        let waiting = Waiting::new(&self.waiting);
+        let slot = tokio::time::timeout(QUEUE_WAIT, self.slots.acquire()).await;
+        drop(waiting);
+        self.metrics
+            .sign_in_wait
+            .observe_duration(started.elapsed());
+        let _slot = slot
             .map_err(|_| busy())?
             .map_err(|_| ApiError::internal())?;
         tokio::task::spawn_blocking(work)
             .await
             .map_err(|_| ApiError::internal())?
+    }
+}
+
+/// Counts a check as waiting while it lives, its caller gone away included.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn new(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Relaxed);
+        Waiting(count)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Relaxed);
     }
 }
 
@@ -149,21 +187,23 @@ pub fn return_large_allocations() {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
 
     #[test]
     fn the_budget_sets_the_concurrency() {
-        assert_eq!(PasswordChecks::new(DEFAULT_BUDGET_BYTES).concurrency(), 3);
-        assert_eq!(PasswordChecks::new(0).concurrency(), 1);
         assert_eq!(
-            PasswordChecks::new(10 * CHECK_MEMORY_BYTES).concurrency(),
+            PasswordChecks::new(DEFAULT_BUDGET_BYTES, Default::default()).concurrency(),
+            3
+        );
+        assert_eq!(PasswordChecks::new(0, Default::default()).concurrency(), 1);
+        assert_eq!(
+            PasswordChecks::new(10 * CHECK_MEMORY_BYTES, Default::default()).concurrency(),
             10
         );
     }
 
     #[tokio::test]
     async fn one_address_gets_its_share_of_the_line_and_others_still_get_in() {
-        let checks = Arc::new(PasswordChecks::new(CHECK_MEMORY_BYTES));
+        let checks = Arc::new(PasswordChecks::new(CHECK_MEMORY_BYTES, Default::default()));
         let flooding: IpAddr = "10.0.0.1".parse().unwrap();
         // Hold the only slot, so everything after waits in line.
         let held = checks.slots.acquire().await.unwrap();
@@ -178,6 +218,11 @@ mod tests {
         while checks.in_line.lock().unwrap().get(&flooding) != Some(&PER_ADDRESS) {
             tokio::task::yield_now().await;
         }
+        assert_eq!(
+            checks.load(),
+            (1, PER_ADDRESS),
+            "one running, the rest waiting"
+        );
         let refused = checks.run(Some(flooding), || Ok(())).await.unwrap_err();
         assert_eq!((refused.status.as_u16(), refused.code), (503, "busy"));
         assert_eq!(refused.retry_after, Some(1));
@@ -195,5 +240,6 @@ mod tests {
             checks.in_line.lock().unwrap().is_empty(),
             "places are given back"
         );
+        assert_eq!(checks.load(), (0, 0));
     }
 }

@@ -5,8 +5,9 @@
 //! headers forever would hold its connection (and, over TLS, its handshake) for good. Here the
 //! request timeout bounds the TLS handshake and the head of every request, also while a
 //! kept-alive connection waits for its next request. Each request carries the peer's address
-//! as `ConnectInfo` for the rate limits. On shutdown the loop stops accepting, asks every
-//! connection to finish the request it is serving, and waits a short while for them.
+//! as `ConnectInfo` for the rate limits. On shutdown the loop stops accepting, ends the live
+//! streams (with a hint to reconnect), asks every connection to finish the request it is
+//! serving, and waits a short while for them: an answered request's commit is already durable.
 
 use crate::app::App;
 use crate::{http, workers};
@@ -31,8 +32,8 @@ use tokio_rustls::rustls::pki_types::pem::PemObject;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tower::ServiceExt;
 
-/// How long shutdown waits for connections to finish. Requests in flight are answered in far
-/// less; what remains after it are live streams, which never end by themselves.
+/// How long shutdown waits for connections to finish: requests in flight are answered in far
+/// less, and live streams end at once. The process exits at the latest when it has passed.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// How long the loop rests after it failed to accept for want of resources (e.g. file
@@ -96,7 +97,7 @@ pub async fn serve(
         tracing::error!(error = %e, "other instances cannot be followed; this one serves alone");
     }
     let timeout = app.security.request_timeout;
-    let router = http::router(app);
+    let router = http::router(app.clone());
     // Connections watch `stop`; each holds a clone of `open`, so `opened.closed()` completes
     // when the last one has ended (or its TLS handshake failed).
     let (stop, stopping) = watch::channel(false);
@@ -135,13 +136,15 @@ pub async fn serve(
         });
     }
     drop(listener);
+    tracing::info!("shutting down: no new connections; finishing the requests in flight");
+    app.stopping.send_replace(true);
     stop.send_replace(true);
     drop(open);
     if tokio::time::timeout(SHUTDOWN_GRACE, opened.closed())
         .await
         .is_err()
     {
-        tracing::info!("stopped with connections still open (live streams)");
+        tracing::warn!("stopped with requests still unanswered after the grace period");
     }
 }
 

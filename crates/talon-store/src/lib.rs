@@ -35,6 +35,20 @@ pub use time::to_microsecond;
 
 use talon_core::{BranchId, BranchState, TicketId};
 
+/// The schema version a database holds, and the one this code migrates to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Schema {
+    pub found: u64,
+    pub known: u64,
+}
+
+impl Schema {
+    /// Whether every migration this code knows has run, and no newer one.
+    pub fn is_current(self) -> bool {
+        self.found == self.known
+    }
+}
+
 /// The store, whichever backend holds it. Cheap to clone.
 #[derive(Clone)]
 pub enum Store {
@@ -76,6 +90,12 @@ impl Store {
     /// [`StoreError::Conflict`] if the branch's log has moved past `expected_seq`.
     pub async fn commit(&self, commit: BranchCommit) -> Result<(), StoreError> {
         dispatch!(self, s => s.commit(commit).await)
+    }
+
+    /// A trivial query, for readiness: the database answers with the schema version it holds,
+    /// and whether that is the version this code migrates to.
+    pub async fn ping(&self) -> Result<Schema, StoreError> {
+        dispatch!(self, s => s.ping().await)
     }
 
     pub async fn branch_ids(&self) -> Result<Vec<BranchId>, StoreError> {

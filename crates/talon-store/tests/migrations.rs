@@ -2,7 +2,8 @@
 //! bound to a branch) becomes that branch's manager, with their session; network
 //! administrators stay administrators. Those upgrades are SQLite's alone: PostgreSQL's first
 //! schema is already what they lead to. A database written by a newer Talon is refused in every
-//! backend, and instances migrating one PostgreSQL database at once do it once.
+//! backend, and instances migrating one PostgreSQL database at once do it once. `ping` reads the
+//! version a store holds.
 
 mod common;
 
@@ -139,6 +140,23 @@ async fn a_newer_schema_is_refused_and_left_alone() {
             t.name()
         );
         assert_eq!(t.schema_version().await, 999, "{}", t.name());
+    }
+}
+
+/// The readiness check's query: the schema a store holds, and whether it is this code's.
+#[tokio::test]
+async fn ping_reads_the_schema_version() {
+    for t in backends().await {
+        let schema = t.store.ping().await.expect("the store answers");
+        assert!(
+            schema.is_current() && schema.found > 0,
+            "{}: {schema:?}",
+            t.name()
+        );
+        t.set_schema_version(schema.known as i64 + 1).await;
+        let newer = t.store.ping().await.expect("the store answers");
+        assert_eq!(newer.found, schema.known + 1, "{}", t.name());
+        assert!(!newer.is_current(), "{}", t.name());
     }
 }
 

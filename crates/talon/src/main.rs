@@ -126,12 +126,12 @@ enum UserCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        // Colours for a person at a terminal only, not in a log file or the journal.
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_max_level(settings::log_level())
-        .init();
+    settings::init_log(match &cli.command {
+        Commands::Serve(server) | Commands::Demo { server, .. } => {
+            server.log_format.unwrap_or_default()
+        }
+        _ => settings::LogFormat::Text,
+    });
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -48,6 +48,17 @@ pub struct ServerArgs {
         value_delimiter = ','
     )]
     pub trusted_proxies: Vec<String>,
+    /// How `serve` and `demo` write their log to standard error: `text` for people, `json` (one
+    /// object per line) for a log collector.
+    #[arg(long, env = "TALON_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Default)]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
 }
 
 #[derive(Deserialize, Default)]
@@ -366,6 +377,26 @@ pub fn log_level() -> tracing::Level {
         .ok()
         .and_then(|l| l.parse().ok())
         .unwrap_or(tracing::Level::INFO)
+}
+
+/// Sends the log to standard error at [`log_level`]: as text (in colour at a terminal only, not
+/// in a log file or the journal), or as one JSON object per line with the timestamp, level,
+/// target, message and fields, and the request's span (its `request_id`).
+pub fn init_log(format: LogFormat) {
+    let log = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(log_level());
+    match format {
+        LogFormat::Text => log
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init(),
+        LogFormat::Json => log
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
+    }
 }
 
 /// Writes a file only its owner can read (it holds the demo's passwords and tokens, or the

@@ -56,6 +56,8 @@ async fn every_documented_operation_answers_as_documented() {
         "/pair".into(),
         "/api/openapi.json".into(),
         "/health".into(),
+        "/health/live".into(),
+        "/health/ready".into(),
         "/favicon.ico".into(),
         "/assets/kiosk.js".into(),
         format!("/kiosk/{b}"),

@@ -118,7 +118,8 @@ async fn a_ticket_cannot_be_transferred_to_staff_who_cannot_serve_its_branch() {
             .await;
         answer.expect_error(422, "validation_failed");
         assert_eq!(answer.body["error"]["field"], "operator");
-        answers.push(answer.text);
+        // Each answer has its own request id; the rest must not tell the targets apart.
+        answers.push(without_keys(&answer.body, &["request_id"]));
     }
     assert!(
         answers.iter().all(|a| *a == answers[0]),

@@ -105,10 +105,16 @@ pub fn router(app: Arc<App>) -> Router {
             app.clone(),
             crate::audit::record,
         ))
-        // Outermost, so every answer has them: errors, timeouts and panics included.
+        // So every answer has them: errors, timeouts and panics included.
         .layer(middleware::from_fn_with_state(
             app.clone(),
             security::headers,
+        ))
+        // Outermost: every layer inside logs within the request's span and its errors name
+        // the request's id.
+        .layer(middleware::from_fn_with_state(
+            app.clone(),
+            crate::request_id::trace,
         ))
         .with_state(app)
 }
@@ -125,13 +131,14 @@ async fn method_not_allowed() -> ApiError {
     )
 }
 
-/// Counts requests by route and status, and turns a panic into a 500 instead of a dropped
+/// Counts requests by route and status, times them, and turns a panic into a 500 instead of a dropped
 /// connection.
 async fn observe(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
     let route = request
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
+    let started = std::time::Instant::now();
     let response = AssertUnwindSafe(next.run(request))
         .catch_unwind()
         .await
@@ -139,6 +146,7 @@ async fn observe(State(app): State<Arc<App>>, request: Request, next: Next) -> R
             tracing::error!(%route, "a request handler panicked");
             ApiError::internal().into_response()
         });
-    app.metrics.http(&route, response.status().as_u16());
+    app.metrics
+        .http(&route, response.status().as_u16(), started.elapsed());
     response
 }

@@ -1,6 +1,7 @@
 //! Health, metrics and the API description.
 
 use crate::app::App;
+use crate::error::{ApiError, ErrorBody};
 use crate::http::route::{Route, route};
 use crate::policy::{NETWORK, Public};
 use axum::extract::State;
@@ -13,6 +14,8 @@ use utoipa::ToSchema;
 pub fn routes() -> Vec<Route> {
     vec![
         route!(Public, health),
+        route!(Public, live),
+        route!(Public, ready),
         route!(NETWORK, metrics),
         route!(Public, openapi),
     ]
@@ -57,6 +60,72 @@ pub async fn health(State(app): State<Arc<App>>) -> impl IntoResponse {
     }
 }
 
+/// A probe's answer.
+#[derive(Serialize, ToSchema)]
+pub struct Probe {
+    /// `ok`.
+    status: &'static str,
+}
+
+#[utoipa::path(
+    get,
+    path = "/health/live",
+    tag = "system",
+    summary = "Whether the process answers",
+    description = "For a liveness probe: answers without touching the store, so a busy or \
+        unreachable database does not get the process restarted.",
+    responses(
+        (status = 200, description = "The process answers.", body = Probe),
+    )
+)]
+pub async fn live() -> axum::Json<Probe> {
+    axum::Json(Probe { status: "ok" })
+}
+
+#[utoipa::path(
+    get,
+    path = "/health/ready",
+    tag = "system",
+    summary = "Whether this instance should get traffic",
+    description = "For a load balancer's readiness check: the database answers a trivial query \
+        and holds the schema this binary migrates to.",
+    responses(
+        (status = 200, description = "Ready.", body = Probe),
+        (status = 503, description = "Not ready. Codes: `shutting_down` (the server is \
+            stopping), `storage_unavailable` (the database does not answer), \
+            `schema_not_current` (its schema is not this binary's).",
+            body = ErrorBody),
+    )
+)]
+pub async fn ready(State(app): State<Arc<App>>) -> Result<axum::Json<Probe>, ApiError> {
+    if *app.stopping.borrow() {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "shutting_down",
+            "the server is shutting down",
+        ));
+    }
+    let schema = app.store.ping().await.map_err(|e| {
+        tracing::warn!(error = %e, "the store does not answer the readiness check");
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "storage_unavailable",
+            "the database does not answer",
+        )
+    })?;
+    if !schema.is_current() {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "schema_not_current",
+            format!(
+                "the database holds schema version {}, this binary's is {}",
+                schema.found, schema.known
+            ),
+        ));
+    }
+    Ok(axum::Json(Probe { status: "ok" }))
+}
+
 #[utoipa::path(
     get,
     path = "/metrics",
@@ -72,7 +141,7 @@ pub async fn health(State(app): State<Arc<App>>) -> impl IntoResponse {
 pub async fn metrics(State(app): State<Arc<App>>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        app.metrics.render(),
+        crate::metrics::exposition(&app),
     )
 }
 

@@ -20,14 +20,13 @@ use crate::policy::Public;
 use crate::printing::TicketFacts;
 use crate::qr;
 use askama::Template;
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use futures_util::stream;
 use jiff::Timestamp;
 use serde::Deserialize;
-use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 use talon_core::{Language, Ticket, TicketStatus, TicketView};
@@ -421,16 +420,9 @@ pub async fn events(
     };
     let frames = stream::unfold(watch, |mut watch| async move {
         let frame = watch.next().await?;
-        Some((Ok::<_, Infallible>(frame), watch))
+        Some((frame, watch))
     });
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/event-stream"),
-            (header::CACHE_CONTROL, "no-cache"),
-        ],
-        Body::from_stream(frames),
-    )
-        .into_response())
+    Ok(crate::live::event_stream(&app, frames))
 }
 
 struct Watch {

@@ -98,6 +98,20 @@ impl PgStore {
         })
     }
 
+    /// The schema version the database holds, read on a pooled connection.
+    pub async fn ping(&self) -> Result<crate::Schema, StoreError> {
+        let found: i64 = self
+            .client()
+            .await?
+            .query_one("SELECT COALESCE(max(version), 0) FROM talon_schema", &[])
+            .await?
+            .get(0);
+        Ok(crate::Schema {
+            found: found as u64,
+            known: MIGRATIONS.len() as u64,
+        })
+    }
+
     /// A pooled connection.
     async fn client(&self) -> Result<deadpool_postgres::Client, StoreError> {
         Ok(self.inner.pool.get().await?)

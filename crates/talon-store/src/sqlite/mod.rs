@@ -111,6 +111,17 @@ impl SqliteStore {
         rx.await.map_err(|_| StoreError::Closed)?
     }
 
+    /// The schema version the database holds, read on a read connection.
+    pub async fn ping(&self) -> Result<crate::Schema, StoreError> {
+        let found: i64 = self
+            .read(|conn| Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?))
+            .await?;
+        Ok(crate::Schema {
+            found: found as u64,
+            known: MIGRATIONS.len() as u64,
+        })
+    }
+
     /// Runs `f` on a pooled read connection in the blocking pool.
     pub(crate) async fn read<T: Send + 'static>(
         &self,

@@ -60,6 +60,8 @@ pub struct Reply {
     pub content_type: String,
     pub text: String,
     pub body: Value,
+    /// The answer's `X-Request-Id`.
+    pub request_id: String,
 }
 
 impl Reply {
@@ -77,7 +79,8 @@ impl Reply {
     }
 
     /// Asserts a documented error: the status, a JSON content type and
-    /// `{"error": {"code": code, "message": <non-empty>}}`.
+    /// `{"error": {"code": code, "message": <non-empty>, "request_id": <the answer's
+    /// X-Request-Id>}}`.
     #[track_caller]
     pub fn expect_error(&self, status: u16, code: &str) {
         assert_eq!(
@@ -95,6 +98,12 @@ impl Reply {
         );
         let message = self.body["error"]["message"].as_str().unwrap_or_default();
         assert!(!message.is_empty(), "an error has a message: {}", self.text);
+        assert_eq!(
+            self.body["error"]["request_id"].as_str(),
+            Some(self.request_id.as_str()),
+            "an error names the request id of its header: {}",
+            self.text
+        );
     }
 
     pub fn error_code(&self) -> Option<&str> {
@@ -167,6 +176,23 @@ impl Demo {
             child.kill().await.expect("killing the demo");
         }
         self._stdout = None;
+    }
+
+    /// Sends the child SIGTERM, as a service manager stops it.
+    pub fn sigterm(&self) {
+        let pid = self.pid() as libc::pid_t;
+        // SAFETY: a plain signal to the child this harness started and has not yet reaped.
+        assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0, "SIGTERM");
+    }
+
+    /// Waits up to `within` for the child to exit, and returns how it exited.
+    pub async fn exit_status(&mut self, within: Duration) -> std::process::ExitStatus {
+        let mut child = self.child.take().expect("the demo is running");
+        self._stdout = None;
+        tokio::time::timeout(within, child.wait())
+            .await
+            .unwrap_or_else(|_| panic!("the server did not exit within {within:?}"))
+            .expect("waiting for the server")
     }
 
     /// Kills the child and starts the demo again on the same data folder. The demo is reused,
@@ -476,6 +502,12 @@ pub async fn reply(builder: reqwest::RequestBuilder) -> Reply {
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_string();
+    let request_id = response
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .expect("every answer has an X-Request-Id")
+        .to_string();
     let text = response.text().await.expect("the answer's body");
     contract::check(&method, &path, status, &content_type, &text);
     let body = serde_json::from_str(&text).unwrap_or(Value::Null);
@@ -484,6 +516,7 @@ pub async fn reply(builder: reqwest::RequestBuilder) -> Reply {
         content_type,
         text,
         body,
+        request_id,
     }
 }
 

@@ -94,7 +94,10 @@ async fn behind_a_trusted_proxy_each_client_has_its_own_limit() {
         assert!(statuses.len() < 200, "never refused: {statuses:?}");
         statuses.push(login("203.0.113.1", statuses.len()).await.status.as_u16());
     }
-    assert!(statuses.len() > 30, "refused within the burst: {statuses:?}");
+    assert!(
+        statuses.len() > 30,
+        "refused within the burst: {statuses:?}"
+    );
     assert!(
         statuses[..statuses.len() - 1].iter().all(|s| *s == 401),
         "{statuses:?}"
@@ -113,7 +116,10 @@ async fn behind_a_trusted_proxy_each_client_has_its_own_limit() {
             plain
                 .client
                 .post(plain.api("/auth/login"))
-                .header("x-forwarded-for", format!("203.0.{}.{}", attempts / 250, attempts % 250))
+                .header(
+                    "x-forwarded-for",
+                    format!("203.0.{}.{}", attempts / 250, attempts % 250),
+                )
                 .json(&json!({"username": format!("nobody{attempts}"), "password": "a guess"})),
         )
         .await;

@@ -15,6 +15,7 @@ mod openapi;
 mod operator;
 mod page;
 mod pair;
+mod planning;
 pub(crate) mod route;
 mod start;
 mod system;
@@ -62,6 +63,7 @@ pub fn routes() -> Vec<Route> {
         kiosk::routes(),
         display::routes(),
         pair::routes(),
+        planning::routes(),
         assets::routes(),
     ]
     .into_iter()

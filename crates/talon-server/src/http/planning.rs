@@ -1,0 +1,700 @@
+//! Planning for those who staff branches: the Erlang formulas for one group of workplaces, a
+//! forecast of a day's arrivals with its staffing plan, and the simulator on the real engine.
+//!
+//! The figures come from `talon-plan` and `talon-sim` unchanged; this module checks the
+//! requests, bounds the work a request may ask for, and runs the heavy parts (the backtest that
+//! picks a forecast model, the simulation) on a blocking thread with a deadline, one
+//! simulation at a time.
+
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{Json, Query};
+use crate::http::route::{Route, route};
+use crate::policy::PLAN;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::time::Duration;
+use talon_plan::{
+    BacktestReport, Date, DayCounts, ErlangQuery, ForecastModel, Interval, PlanError, StaffingPlan,
+    StaffingRequest, aggregate, backtest, default_models, parse_counts, plan_staffing,
+};
+use talon_sim::{Arrivals, Model, SimError, Summary, sample};
+use tokio::sync::Semaphore;
+use utoipa::{IntoParams, ToSchema};
+
+pub fn routes() -> Vec<Route> {
+    vec![
+        route!(PLAN, erlang),
+        route!(PLAN, plan).body_limit(PLAN_BODY_LIMIT),
+        route!(PLAN, simulate).body_limit(SIMULATE_BODY_LIMIT),
+    ]
+}
+
+/// A counts file of a year in 5-minute slots is under a megabyte.
+const PLAN_BODY_LIMIT: usize = 4 * 1024 * 1024;
+/// A model with a recorded day of a large branch.
+const SIMULATE_BODY_LIMIT: usize = 1024 * 1024;
+/// Days the plan's answer carries as history for its chart.
+const HISTORY_DAYS: usize = 15;
+/// Days the backtest that picks the forecast model scores, at most.
+const BACKTEST_DAYS: usize = 20;
+/// The most replications one request may ask for.
+pub const MAX_REPLICATIONS: u32 = 200;
+/// The most visitors one replication may expect.
+pub const MAX_VISITORS_PER_DAY: f64 = 5_000.0;
+/// The most visitors all replications of a request may expect together.
+pub const MAX_VISITORS_PER_REQUEST: f64 = 200_000.0;
+/// How long the planning work of one request may take.
+const WORK_DEADLINE: Duration = Duration::from_secs(20);
+
+/// One heavy planning job at a time: the server's cores belong to its branches.
+static HEAVY: Semaphore = Semaphore::const_new(1);
+
+impl From<PlanError> for ApiError {
+    fn from(e: PlanError) -> Self {
+        let (code, field) = match &e {
+            PlanError::InvalidField { field, .. } => ("validation_failed", Some(field.to_string())),
+            PlanError::Unreachable { .. } => ("target_unreachable", None),
+            PlanError::Csv { .. } => ("invalid_csv", Some("csv".to_string())),
+            PlanError::NotEnoughHistory(_) => ("not_enough_history", Some("csv".to_string())),
+        };
+        ApiError {
+            field,
+            ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, e.to_string())
+        }
+    }
+}
+
+impl From<SimError> for ApiError {
+    fn from(e: SimError) -> Self {
+        let field = match &e {
+            SimError::Invalid { field, .. } => Some(format!("model.{field}")),
+            SimError::Engine { .. } => Some("model.branch".to_string()),
+        };
+        ApiError {
+            field,
+            ..ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_model",
+                e.to_string(),
+            )
+        }
+    }
+}
+
+/// Runs `work` on a blocking thread, alone among heavy planning jobs, within the deadline.
+async fn heavy<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let busy = || ApiError {
+        retry_after: Some(1),
+        ..ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "planning_busy",
+            "another planning job is running; try again in a moment",
+        )
+    };
+    let _permit = tokio::time::timeout(Duration::from_secs(2), HEAVY.acquire())
+        .await
+        .map_err(|_| busy())?
+        .map_err(|_| busy())?;
+    match tokio::time::timeout(WORK_DEADLINE, tokio::task::spawn_blocking(work)).await {
+        Ok(Ok(answer)) => answer,
+        Ok(Err(panicked)) => {
+            tracing::error!(error = %panicked, "a planning job failed");
+            Err(ApiError::internal())
+        }
+        Err(_) => Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "planning_timeout",
+            "the planning job took too long; ask for less work",
+        )),
+    }
+}
+
+/// A question about one group of workplaces: give `servers` for how that many perform, or
+/// `target_level` for the least that answer that share within `target_secs`.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ErlangRequest {
+    /// Mean arrivals per hour.
+    arrivals_per_hour: f64,
+    /// Mean service time, seconds.
+    service_secs: f64,
+    /// The waiting norm, seconds.
+    target_secs: f64,
+    /// Workplaces to evaluate.
+    servers: Option<u32>,
+    /// Share of visitors to call within the norm, in (0, 1).
+    target_level: Option<f64>,
+    /// Mean patience, seconds: with it the model is Erlang A, without it Erlang C.
+    patience_secs: Option<f64>,
+    /// Share of paid time not available for service, in [0, 1).
+    shrinkage: Option<f64>,
+}
+
+/// How a group of workplaces performs.
+#[derive(Serialize, ToSchema)]
+pub struct ErlangAnswer {
+    /// The workplaces evaluated, or the least that reach the target level.
+    servers: u32,
+    /// Probability that a visitor has to wait.
+    p_wait: f64,
+    /// Mean wait over all visitors, seconds; null when the queue grows without bound.
+    mean_wait_secs: Option<f64>,
+    /// Share of visitors called within the norm.
+    service_level: f64,
+    /// Share of visitors who give up (with a patience only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    p_abandon: Option<f64>,
+    /// Staff to schedule for these workplaces after shrinkage (with a shrinkage only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scheduled: Option<u32>,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/planning/erlang",
+    tag = "planning",
+    summary = "Erlang C or A for one group of workplaces",
+    description = "Given `servers`, the figures for that many workplaces; given `target_level` \
+        instead, the least workplaces whose service level reaches it. Exactly one of the two.",
+    request_body = ErlangRequest,
+    responses(
+        (status = 200, description = "The figures.", body = ErlangAnswer),
+        (status = 422, description = "A field is out of its domain, or both or neither of \
+            `servers` and `target_level` are given. Codes: `validation_failed`, \
+            `target_unreachable`.", body = ErrorBody),
+    )
+)]
+pub async fn erlang(Json(request): Json<ErlangRequest>) -> Result<Response, ApiError> {
+    let query = ErlangQuery {
+        arrivals_per_hour: request.arrivals_per_hour,
+        service_secs: request.service_secs,
+        target_secs: request.target_secs,
+        servers: request.servers,
+        target_level: request.target_level,
+        patience_secs: request.patience_secs,
+        shrinkage: request.shrinkage,
+    };
+    let answer = query.answer()?;
+    Ok(axum::Json(ErlangAnswer {
+        servers: answer.servers,
+        p_wait: answer.p_wait,
+        mean_wait_secs: answer
+            .mean_wait_secs
+            .is_finite()
+            .then_some(answer.mean_wait_secs),
+        service_level: answer.service_level,
+        p_abandon: answer.p_abandon,
+        scheduled: answer.scheduled,
+    })
+    .into_response())
+}
+
+/// A day's forecast and staffing plan from a history of arrivals.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlanRequest {
+    /// The history: a header, then one row per slot with an RFC 3339 time and a count
+    /// (`timestamp,count`).
+    csv: String,
+    /// Interval length in minutes: 15, 30 or 60 (the default).
+    #[serde(default = "sixty")]
+    interval: u32,
+    /// Mean service time, seconds.
+    service_secs: f64,
+    /// The waiting norm, seconds.
+    target_secs: f64,
+    /// Share of visitors to call within the norm, in (0, 1).
+    target_level: f64,
+    /// Mean patience, seconds: with it the plan uses Erlang A.
+    patience_secs: Option<f64>,
+    /// Largest acceptable share of visitors who give up.
+    max_abandon: Option<f64>,
+    /// Share of paid time not available for service, in [0, 1).
+    shrinkage: Option<f64>,
+    /// Days (holidays, outages) left out of the history, `YYYY-MM-DD`.
+    #[serde(default)]
+    #[schema(value_type = Vec<String>)]
+    excluded: Vec<Date>,
+}
+
+fn sixty() -> u32 {
+    60
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PlanFormat {
+    /// `csv` for the plan as CSV; otherwise the `Accept` header decides, JSON by default.
+    format: Option<String>,
+}
+
+/// One day of arrivals.
+#[derive(Serialize, ToSchema)]
+pub struct HistoryDay {
+    /// `YYYY-MM-DD`.
+    date: String,
+    /// Arrivals per interval, in the order of the plan's intervals by start minute.
+    counts: Vec<IntervalValue>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct IntervalValue {
+    /// Start of the interval, minutes after midnight.
+    start_minute: u32,
+    count: f64,
+}
+
+/// How one forecast model did on the last days of the history.
+#[derive(Serialize, ToSchema)]
+pub struct ModelScore {
+    model: String,
+    /// Weighted absolute percentage error, percent.
+    wape_percent: f64,
+    /// Forecast minus actual over actual, percent.
+    bias_percent: f64,
+}
+
+/// One interval of the plan.
+#[derive(Serialize, ToSchema)]
+pub struct PlanRow {
+    /// Start of the interval, minutes after midnight.
+    start_minute: u32,
+    /// Forecast arrivals in the interval.
+    arrivals: f64,
+    /// Workplaces to keep open.
+    required: u32,
+    /// Staff to schedule after shrinkage (with a shrinkage only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scheduled: Option<u32>,
+    /// Expected share of visitors called within the norm.
+    service_level: f64,
+    p_wait: f64,
+    /// Expected mean wait, seconds.
+    mean_wait_secs: f64,
+    /// Expected share who give up (with a patience only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    p_abandon: Option<f64>,
+}
+
+/// The forecast day, how the model was chosen, and the plan.
+#[derive(Serialize, ToSchema)]
+pub struct PlanAnswer {
+    /// The day forecast and planned: the next day the history's weekdays open after its end.
+    date: String,
+    interval_minutes: u32,
+    /// The model with the lowest WAPE on the last days of the history.
+    model: String,
+    /// Every model's backtest score.
+    backtest: Vec<ModelScore>,
+    /// The last days of the history, for a chart.
+    history: Vec<HistoryDay>,
+    rows: Vec<PlanRow>,
+}
+
+/// What the plan's work produces, before it is shaped for JSON or CSV.
+struct Planned {
+    date: Date,
+    report: BacktestReport,
+    history: Vec<DayCounts>,
+    plan: StaffingPlan,
+}
+
+/// The next date after `last` whose weekday the history has data for.
+fn next_open_day(days: &[DayCounts], last: Date) -> Date {
+    let weekdays: BTreeSet<usize> = days.iter().map(|d| d.date.weekday().index()).collect();
+    (1..=7)
+        .map(|n| last.plus_days(n))
+        .find(|d| weekdays.contains(&d.weekday().index()))
+        .unwrap_or_else(|| last.plus_days(1))
+}
+
+fn make_plan(request: PlanRequest) -> Result<Planned, ApiError> {
+    let interval = Interval::from_minutes(request.interval)?;
+    let staffing = StaffingRequest {
+        service_secs: request.service_secs,
+        target_secs: request.target_secs,
+        target_level: request.target_level,
+        patience_secs: request.patience_secs,
+        max_abandon: request.max_abandon,
+        shrinkage: request.shrinkage,
+    };
+    let series = aggregate(&parse_counts(&request.csv)?, interval)?;
+    let excluded: BTreeSet<Date> = request.excluded.into_iter().collect();
+    let kept: Vec<DayCounts> = series
+        .days
+        .iter()
+        .filter(|d| !excluded.contains(&d.date))
+        .cloned()
+        .collect();
+    let Some(last) = kept.last().map(|d| d.date) else {
+        return Err(PlanError::NotEnoughHistory("the history has no day".into()).into());
+    };
+    let scored = BACKTEST_DAYS.min(kept.len() / 2).max(1);
+    let report = backtest(&series, &default_models(), scored, &excluded)?;
+    let model = default_models()
+        .into_iter()
+        .find(|m| m.name() == report.chosen)
+        .unwrap_or(ForecastModel::WeekdayMean { weeks: 4 });
+    let date = next_open_day(&kept, last);
+    let forecast = model.forecast(&kept, date)?;
+    let plan = plan_staffing(&forecast.counts, interval, &staffing)?;
+    let history = kept[kept.len().saturating_sub(HISTORY_DAYS)..].to_vec();
+    Ok(Planned {
+        date,
+        report,
+        history,
+        plan,
+    })
+}
+
+fn wants_csv(format: Option<&str>, headers: &HeaderMap) -> bool {
+    match format {
+        Some(f) => f.eq_ignore_ascii_case("csv"),
+        None => headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.to_ascii_lowercase().contains("text/csv")),
+    }
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/planning/plan",
+    tag = "planning",
+    summary = "Forecast a day's arrivals from a history and plan its workplaces",
+    description = "Backtests the forecast models on the last days of the history (one day ahead, \
+        rolling origin), forecasts the next day with the best, and sizes each interval by \
+        Erlang C (or A, with a patience). `?format=csv` or `Accept: text/csv` answers with the \
+        plan as CSV.",
+    params(PlanFormat),
+    request_body = PlanRequest,
+    responses(
+        (status = 200, description = "The forecast and the plan.", content(
+            (PlanAnswer = "application/json"),
+            (String = "text/csv"),
+        )),
+        (status = 422, description = "A field is out of its domain, the CSV cannot be read, the \
+            history is too short, or no staffing reaches the target. Codes: \
+            `validation_failed`, `invalid_csv`, `not_enough_history`, `target_unreachable`.",
+            body = ErrorBody),
+        (status = 503, description = "Another planning job is running, or this one took too \
+            long. Codes: `planning_busy`, `planning_timeout`.", body = ErrorBody),
+    )
+)]
+pub async fn plan(
+    Query(format): Query<PlanFormat>,
+    headers: HeaderMap,
+    Json(request): Json<PlanRequest>,
+) -> Result<Response, ApiError> {
+    let csv = wants_csv(format.format.as_deref(), &headers);
+    let planned = heavy(move || make_plan(request)).await?;
+    if csv {
+        return Ok((
+            [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+            planned.plan.to_csv(),
+        )
+            .into_response());
+    }
+    let values = |day: &DayCounts| {
+        day.counts
+            .iter()
+            .map(|c| IntervalValue {
+                start_minute: c.start_minute,
+                count: c.count,
+            })
+            .collect()
+    };
+    Ok(axum::Json(PlanAnswer {
+        date: planned.date.to_string(),
+        interval_minutes: planned.plan.interval.minutes(),
+        model: planned.report.chosen.clone(),
+        backtest: planned
+            .report
+            .scores
+            .iter()
+            .map(|s| ModelScore {
+                model: s.model.clone(),
+                wape_percent: s.wape_percent,
+                bias_percent: s.bias_percent,
+            })
+            .collect(),
+        history: planned
+            .history
+            .iter()
+            .map(|d| HistoryDay {
+                date: d.date.to_string(),
+                counts: values(d),
+            })
+            .collect(),
+        rows: planned
+            .plan
+            .rows
+            .iter()
+            .map(|r| PlanRow {
+                start_minute: r.start_minute,
+                arrivals: r.arrivals,
+                required: r.required,
+                scheduled: r.scheduled,
+                service_level: r.service_level,
+                p_wait: r.p_wait,
+                mean_wait_secs: r.mean_wait_secs,
+                p_abandon: r.p_abandon,
+            })
+            .collect(),
+    })
+    .into_response())
+}
+
+/// A sample model: one queue of identical workplaces (M/M/c), or a bank branch with four
+/// services, two categories and a profile of each policy.
+#[derive(Deserialize, ToSchema, Clone, Copy)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Sample {
+    Mmc {
+        /// Workplaces, 1 to 50.
+        servers: u64,
+        /// Mean arrivals per hour.
+        per_hour: f64,
+        /// Mean service time, seconds (exponential).
+        service_secs: f64,
+        /// Hours of arrivals from midnight, 1 to 24.
+        hours: usize,
+        /// The waiting norm, seconds.
+        target_secs: u32,
+    },
+    Bank {
+        /// Workplaces, 1 to 50.
+        workplaces: u64,
+    },
+}
+
+impl Sample {
+    fn model(self, field: &str) -> Result<Model, ApiError> {
+        let invalid = |name: &str, reason: &str| ApiError {
+            field: Some(format!("{field}.{name}")),
+            ..ApiError::invalid(format!("{field}.{name}: {reason}"))
+        };
+        match self {
+            Sample::Mmc {
+                servers,
+                per_hour,
+                service_secs,
+                hours,
+                target_secs,
+            } => {
+                if !(1..=50).contains(&servers) {
+                    return Err(invalid("servers", "must be 1 to 50"));
+                }
+                if !(1..=24).contains(&hours) {
+                    return Err(invalid("hours", "must be 1 to 24"));
+                }
+                if !(per_hour.is_finite() && per_hour > 0.0) {
+                    return Err(invalid("per_hour", "must be above 0"));
+                }
+                if !(service_secs.is_finite() && (1.0..=14_400.0).contains(&service_secs)) {
+                    return Err(invalid("service_secs", "must be 1 to 14400 seconds"));
+                }
+                Ok(sample::mmc(
+                    servers,
+                    per_hour,
+                    service_secs,
+                    hours,
+                    target_secs,
+                ))
+            }
+            Sample::Bank { workplaces } => {
+                if !(1..=50).contains(&workplaces) {
+                    return Err(invalid("workplaces", "must be 1 to 50"));
+                }
+                Ok(sample::bank(workplaces))
+            }
+        }
+    }
+}
+
+/// A simulation: one configuration, or two on the same visitors (what-if).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SimulateRequest {
+    /// A whole model in talon-sim's JSON form (branch, date, shifts, arrivals, service times,
+    /// patience). Give either `model` or `sample`.
+    #[schema(value_type = Option<Object>)]
+    model: Option<serde_json::Value>,
+    sample: Option<Sample>,
+    /// A second configuration to compare with the first on the same visitors.
+    #[schema(value_type = Option<Object>)]
+    what_if_model: Option<serde_json::Value>,
+    what_if_sample: Option<Sample>,
+    /// Replications, 1 to 200 (default 20).
+    #[serde(default = "twenty")]
+    replications: u32,
+    /// The seed: the same seed gives the same answer.
+    #[serde(default)]
+    seed: u64,
+}
+
+fn twenty() -> u32 {
+    20
+}
+
+/// The simulation's summaries, each measure a mean over the replications with the half-width
+/// of its 95% confidence interval.
+#[derive(Serialize, ToSchema)]
+pub struct SimulateAnswer {
+    /// The configuration's summary (talon-sim's `Summary`): waits, service level overall and per
+    /// interval, abandonment, throughput, utilisation per workplace.
+    #[schema(value_type = Object)]
+    summary: Summary,
+    /// The what-if configuration's summary, on the same visitors.
+    #[schema(value_type = Option<Object>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    what_if: Option<Summary>,
+    /// What-if minus the configuration, replication by replication.
+    #[schema(value_type = Option<Object>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    difference: Option<Summary>,
+}
+
+/// The model a request names by `model` or `sample` under the names `field` and
+/// `field_sample`; `None` when it names neither.
+fn chosen_model(
+    model: Option<serde_json::Value>,
+    sample: Option<Sample>,
+    field: &str,
+    sample_field: &str,
+) -> Result<Option<Model>, ApiError> {
+    let model = match (model, sample) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError {
+                field: Some(sample_field.to_string()),
+                ..ApiError::invalid(format!("give either {field} or {sample_field}, not both"))
+            });
+        }
+        (None, None) => return Ok(None),
+        (None, Some(sample)) => sample.model(sample_field)?,
+        (Some(value), None) => serde_path_to_error::deserialize(value).map_err(
+            |e: serde_path_to_error::Error<_>| {
+                let path = e.path().to_string();
+                let mut error = ApiError::from(e.into_inner());
+                error.field = Some(format!("{field}.{path}"));
+                error
+            },
+        )?,
+    };
+    bound(&model, field)?;
+    Ok(Some(model))
+}
+
+/// Visitors one replication of `model` expects.
+fn expected_visitors(model: &Model) -> f64 {
+    match &model.arrivals {
+        Arrivals::Poisson {
+            interval_secs,
+            streams,
+            ..
+        } => {
+            streams
+                .iter()
+                .flat_map(|s| &s.per_hour)
+                .map(|rate| rate.max(0.0))
+                .sum::<f64>()
+                * interval_secs
+                / 3600.0
+        }
+        Arrivals::Recorded { visitors } => visitors.len() as f64,
+    }
+}
+
+/// Refuses a model whose day would be too much work.
+fn bound(model: &Model, field: &str) -> Result<(), ApiError> {
+    model.validate()?;
+    let visitors = expected_visitors(model);
+    if !visitors.is_finite() || visitors > MAX_VISITORS_PER_DAY {
+        return Err(ApiError {
+            field: Some(format!("{field}.arrivals")),
+            ..ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "simulation_too_large",
+                format!("a day may expect at most {MAX_VISITORS_PER_DAY} visitors"),
+            )
+        });
+    }
+    Ok(())
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/planning/simulate",
+    tag = "planning",
+    summary = "Simulate a branch's day on the real engine, or compare two configurations",
+    description = "Runs the replications of the model (or the sample) from the seed; with a \
+        what-if configuration, runs both on the same visitors (common random numbers) and \
+        reports the differences. A day may expect at most 5,000 visitors, and all \
+        replications together at most 200,000.",
+    request_body = SimulateRequest,
+    responses(
+        (status = 200, description = "The summaries.", body = SimulateAnswer),
+        (status = 422, description = "The model does not hold together, the engine refuses \
+            its branch, or it asks for too much work. Codes: `validation_failed`, \
+            `invalid_model`, `simulation_too_large`.", body = ErrorBody),
+        (status = 503, description = "Another planning job is running, or this one took too \
+            long. Codes: `planning_busy`, `planning_timeout`.", body = ErrorBody),
+    )
+)]
+pub async fn simulate(Json(request): Json<SimulateRequest>) -> Result<Response, ApiError> {
+    if !(1..=MAX_REPLICATIONS).contains(&request.replications) {
+        return Err(ApiError {
+            field: Some("replications".into()),
+            ..ApiError::invalid(format!("replications: must be 1 to {MAX_REPLICATIONS}"))
+        });
+    }
+    let Some(model) = chosen_model(request.model, request.sample, "model", "sample")? else {
+        return Err(ApiError {
+            field: Some("model".into()),
+            ..ApiError::invalid("give either model or sample")
+        });
+    };
+    let what_if = chosen_model(
+        request.what_if_model,
+        request.what_if_sample,
+        "what_if_model",
+        "what_if_sample",
+    )?;
+    let work = (expected_visitors(&model) + what_if.as_ref().map_or(0.0, expected_visitors))
+        * f64::from(request.replications);
+    if work > MAX_VISITORS_PER_REQUEST {
+        return Err(ApiError {
+            field: Some("replications".into()),
+            ..ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "simulation_too_large",
+                format!(
+                    "all replications together may expect at most {MAX_VISITORS_PER_REQUEST} \
+                     visitors; ask for fewer replications"
+                ),
+            )
+        });
+    }
+    let (replications, seed) = (request.replications, request.seed);
+    let answer = heavy(move || match what_if {
+        None => Ok(SimulateAnswer {
+            summary: talon_sim::simulate(&model, replications, seed)?,
+            what_if: None,
+            difference: None,
+        }),
+        Some(other) => {
+            let comparison = talon_sim::compare(&model, &other, replications, seed)?;
+            Ok(SimulateAnswer {
+                summary: comparison.a,
+                what_if: Some(comparison.b),
+                difference: Some(comparison.difference),
+            })
+        }
+    })
+    .await?;
+    Ok(axum::Json(answer).into_response())
+}

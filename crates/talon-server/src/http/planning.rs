@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::time::Duration;
 use talon_plan::{
-    BacktestReport, Date, DayCounts, ErlangQuery, ForecastModel, Interval, PlanError, StaffingPlan,
-    StaffingRequest, aggregate, backtest, default_models, parse_counts, plan_staffing,
+    Date, DayCounts, ErlangQuery, Interval, NextDay, PlanError, StaffingPlan, StaffingRequest,
+    aggregate, forecast_next_day, parse_counts, plan_staffing,
 };
 use talon_sim::{Arrivals, Model, SimError, Summary, sample};
 use tokio::sync::Semaphore;
@@ -297,19 +297,8 @@ pub struct PlanAnswer {
 
 /// What the plan's work produces, before it is shaped for JSON or CSV.
 struct Planned {
-    date: Date,
-    report: BacktestReport,
-    history: Vec<DayCounts>,
+    next: NextDay,
     plan: StaffingPlan,
-}
-
-/// The next date after `last` whose weekday the history has data for.
-fn next_open_day(days: &[DayCounts], last: Date) -> Date {
-    let weekdays: BTreeSet<usize> = days.iter().map(|d| d.date.weekday().index()).collect();
-    (1..=7)
-        .map(|n| last.plus_days(n))
-        .find(|d| weekdays.contains(&d.weekday().index()))
-        .unwrap_or_else(|| last.plus_days(1))
 }
 
 fn make_plan(request: PlanRequest) -> Result<Planned, ApiError> {
@@ -324,31 +313,9 @@ fn make_plan(request: PlanRequest) -> Result<Planned, ApiError> {
     };
     let series = aggregate(&parse_counts(&request.csv)?, interval)?;
     let excluded: BTreeSet<Date> = request.excluded.into_iter().collect();
-    let kept: Vec<DayCounts> = series
-        .days
-        .iter()
-        .filter(|d| !excluded.contains(&d.date))
-        .cloned()
-        .collect();
-    let Some(last) = kept.last().map(|d| d.date) else {
-        return Err(PlanError::NotEnoughHistory("the history has no day".into()).into());
-    };
-    let scored = BACKTEST_DAYS.min(kept.len() / 2).max(1);
-    let report = backtest(&series, &default_models(), scored, &excluded)?;
-    let model = default_models()
-        .into_iter()
-        .find(|m| m.name() == report.chosen)
-        .unwrap_or(ForecastModel::WeekdayMean { weeks: 4 });
-    let date = next_open_day(&kept, last);
-    let forecast = model.forecast(&kept, date)?;
-    let plan = plan_staffing(&forecast.counts, interval, &staffing)?;
-    let history = kept[kept.len().saturating_sub(HISTORY_DAYS)..].to_vec();
-    Ok(Planned {
-        date,
-        report,
-        history,
-        plan,
-    })
+    let next = forecast_next_day(&series, BACKTEST_DAYS, &excluded)?;
+    let plan = plan_staffing(&next.forecast.counts, interval, &staffing)?;
+    Ok(Planned { next, plan })
 }
 
 fn wants_csv(format: Option<&str>, headers: &HeaderMap) -> bool {
@@ -409,10 +376,11 @@ pub async fn plan(
             .collect()
     };
     Ok(axum::Json(PlanAnswer {
-        date: planned.date.to_string(),
+        date: planned.next.forecast.date.to_string(),
         interval_minutes: planned.plan.interval.minutes(),
-        model: planned.report.chosen.clone(),
+        model: planned.next.report.chosen.clone(),
         backtest: planned
+            .next
             .report
             .scores
             .iter()
@@ -422,8 +390,7 @@ pub async fn plan(
                 bias_percent: s.bias_percent,
             })
             .collect(),
-        history: planned
-            .history
+        history: planned.next.history[planned.next.history.len().saturating_sub(HISTORY_DAYS)..]
             .iter()
             .map(|d| HistoryDay {
                 date: d.date.to_string(),

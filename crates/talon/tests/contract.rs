@@ -52,6 +52,7 @@ async fn every_documented_operation_answers_as_documented() {
     for path in [
         "/".to_string(),
         "/admin".into(),
+        "/planning".into(),
         "/operator".into(),
         "/pair".into(),
         "/api/openapi.json".into(),

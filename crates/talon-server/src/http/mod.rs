@@ -16,6 +16,7 @@ mod operator;
 mod page;
 mod pair;
 mod planning;
+mod planning_page;
 pub(crate) mod route;
 mod start;
 mod system;
@@ -64,6 +65,7 @@ pub fn routes() -> Vec<Route> {
         display::routes(),
         pair::routes(),
         planning::routes(),
+        planning_page::routes(),
         assets::routes(),
     ]
     .into_iter()

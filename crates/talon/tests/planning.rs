@@ -444,3 +444,75 @@ async fn a_simulation_refuses_bad_models_and_too_much_work() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_plan_reads_its_history_from_the_branchs_log_and_only_for_its_staff() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = Demo::spawn(dir.path()).await;
+    let admin = demo.admin().await;
+    let other = demo.second_branch(&admin).await;
+    let manager = manager(&demo, &admin).await;
+    let (a, b) = (demo.service("A"), demo.service("B"));
+    let plan = |service: Option<u64>| {
+        json!({"branch": demo.branch(), "service": service, "service_secs": 300.0,
+               "target_secs": 60.0, "target_level": 0.8})
+    };
+    let message = |reply: &common::Reply| reply.body["error"]["message"].to_string();
+
+    let empty = demo
+        .post("/planning/plan", Some(&manager), plan(None))
+        .await;
+    empty.expect_error(422, "not_enough_history");
+    assert!(message(&empty).contains("no day"), "{}", empty.text);
+
+    for _ in 0..3 {
+        demo.issue(a).await;
+    }
+    // Today's tickets are one day of history: read, but too short to backtest.
+    let one_day = demo
+        .post("/planning/plan", Some(&manager), plan(None))
+        .await;
+    one_day.expect_error(422, "not_enough_history");
+    assert!(message(&one_day).contains("1 days"), "{}", one_day.text);
+    let same = demo
+        .post("/planning/plan", Some(&manager), plan(Some(a)))
+        .await;
+    assert!(message(&same).contains("1 days"), "{}", same.text);
+    // Another service's tickets are not this one's history.
+    let none = demo
+        .post("/planning/plan", Some(&manager), plan(Some(b)))
+        .await;
+    none.expect_error(422, "not_enough_history");
+    assert!(message(&none).contains("no day"), "{}", none.text);
+
+    // A manager of another branch may not read this one's log.
+    let manager_b = {
+        demo.post(
+            "/users",
+            Some(&admin),
+            json!({"username": "planner-b", "password": "long enough", "role": "manager",
+                   "branch": other.id}),
+        )
+        .await
+        .expect(201);
+        demo.login("planner-b", "long enough").await
+    };
+    demo.post("/planning/plan", Some(&manager_b), plan(None))
+        .await
+        .expect_error(403, "forbidden");
+
+    let mut both = plan(None);
+    both["csv"] = json!("timestamp,count\n");
+    demo.post("/planning/plan", Some(&admin), both)
+        .await
+        .expect_error(422, "validation_failed");
+    let neither = json!({"service_secs": 300.0, "target_secs": 60.0, "target_level": 0.8});
+    demo.post("/planning/plan", Some(&admin), neither)
+        .await
+        .expect_error(422, "validation_failed");
+    let mut unknown = plan(None);
+    unknown["branch"] = json!(999_999);
+    demo.post("/planning/plan", Some(&admin), unknown)
+        .await
+        .expect_error(404, "branch_not_found");
+}

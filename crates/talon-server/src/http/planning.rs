@@ -6,18 +6,24 @@
 //! picks a forecast model, the simulation) on a blocking thread with a deadline, one
 //! simulation at a time.
 
+use crate::app::App;
+use crate::auth::Principal;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Json, Query};
 use crate::http::route::{Route, route};
 use crate::policy::PLAN;
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 use std::time::Duration;
+use talon_core::{BranchId, Event, EventKind, ServiceId};
 use talon_plan::{
-    Date, DayCounts, ErlangQuery, Interval, NextDay, PlanError, StaffingPlan, StaffingRequest,
-    aggregate, forecast_next_day, parse_counts, plan_staffing,
+    CountRow, Date, DayCounts, ErlangQuery, Interval, NextDay, PlanError, StaffingPlan,
+    StaffingRequest, aggregate, forecast_next_day, parse_counts, plan_staffing,
 };
 use talon_sim::{Arrivals, Model, SimError, Summary, sample};
 use tokio::sync::Semaphore;
@@ -197,9 +203,13 @@ pub async fn erlang(Json(request): Json<ErlangRequest>) -> Result<Response, ApiE
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlanRequest {
-    /// The history: a header, then one row per slot with an RFC 3339 time and a count
-    /// (`timestamp,count`).
-    csv: String,
+    /// The history as a counts file: a header, then one row per slot with an RFC 3339 time and
+    /// a count (`timestamp,count`). Give either `csv` or `branch`.
+    csv: Option<String>,
+    /// A branch whose event log is the history: the tickets issued there, by local time.
+    branch: Option<u64>,
+    /// With `branch`: only the tickets of this service.
+    service: Option<u64>,
     /// Interval length in minutes: 15, 30 or 60 (the default).
     #[serde(default = "sixty")]
     interval: u32,
@@ -301,7 +311,94 @@ struct Planned {
     plan: StaffingPlan,
 }
 
-fn make_plan(request: PlanRequest) -> Result<Planned, ApiError> {
+/// Slots the tickets of a branch's log are counted in, seconds.
+const SLOT_SECS: i64 = 300;
+/// Events read from a branch's log per page, and at most in all.
+const LOG_PAGE: u32 = 10_000;
+const MAX_LOG_EVENTS: usize = 2_000_000;
+
+/// The tickets issued at `branch` (of `service`, if given) per 5-minute slot of local time, as
+/// a counts file has them.
+async fn branch_history(
+    app: &App,
+    branch: BranchId,
+    service: Option<ServiceId>,
+) -> Result<Vec<CountRow>, ApiError> {
+    let zone = app
+        .branch(branch)?
+        .read(|state| state.settings().map(|s| s.time_zone.zone().clone()))
+        .await?
+        .ok_or_else(|| PlanError::NotEnoughHistory("the branch is not configured".into()))?;
+    let mut slots: BTreeMap<i64, f64> = BTreeMap::new();
+    let (mut after, mut read) = (0, 0);
+    loop {
+        let page = app.store.events_after(branch, after, LOG_PAGE).await?;
+        let Some(last) = page.last() else { break };
+        after = last.seq;
+        read += page.len();
+        if read > MAX_LOG_EVENTS {
+            return Err(ApiError {
+                field: Some("branch".into()),
+                ..ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "history_too_large",
+                    "the branch's log is too long to read here; export its counts as a CSV",
+                )
+            });
+        }
+        for logged in page.iter().filter(|e| e.kind == "ticket_issued") {
+            let event: Event = serde_json::from_str(&logged.body).map_err(|e| {
+                tracing::error!(error = %e, seq = logged.seq, "an event of the log does not parse");
+                ApiError::internal()
+            })?;
+            let EventKind::TicketIssued { service: of, .. } = event.kind else {
+                continue;
+            };
+            if service.is_some_and(|wanted| wanted != of) {
+                continue;
+            }
+            let local = event.at.to_zoned(zone.clone()).datetime();
+            let as_utc = local
+                .to_zoned(TimeZone::UTC)
+                .map_err(|_| ApiError::internal())?
+                .timestamp()
+                .as_second();
+            *slots
+                .entry(as_utc.div_euclid(SLOT_SECS) * SLOT_SECS)
+                .or_default() += 1.0;
+        }
+    }
+    // Every slot of the whole hours from a day's first ticket to its last, tickets or none, so
+    // the slot length reads as 5 minutes and each hour with a ticket is a whole interval.
+    let mut days: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
+    for &start in slots.keys() {
+        let span = days
+            .entry(start.div_euclid(86_400))
+            .or_insert((start, start));
+        span.1 = start;
+    }
+    let mut rows = Vec::new();
+    for (first, last) in days.into_values() {
+        let from = first.div_euclid(3600) * 3600;
+        let to = (last + SLOT_SECS).div_euclid(3600) * 3600
+            + if (last + SLOT_SECS) % 3600 == 0 {
+                0
+            } else {
+                3600
+            };
+        rows.extend(
+            (from..to)
+                .step_by(SLOT_SECS as usize)
+                .map(|unix_secs| CountRow {
+                    unix_secs,
+                    count: slots.get(&unix_secs).copied().unwrap_or(0.0),
+                }),
+        );
+    }
+    Ok(rows)
+}
+
+fn make_plan(request: PlanRequest, rows: Vec<CountRow>) -> Result<Planned, ApiError> {
     let interval = Interval::from_minutes(request.interval)?;
     let staffing = StaffingRequest {
         service_secs: request.service_secs,
@@ -311,7 +408,7 @@ fn make_plan(request: PlanRequest) -> Result<Planned, ApiError> {
         max_abandon: request.max_abandon,
         shrinkage: request.shrinkage,
     };
-    let series = aggregate(&parse_counts(&request.csv)?, interval)?;
+    let series = aggregate(&rows, interval)?;
     let excluded: BTreeSet<Date> = request.excluded.into_iter().collect();
     let next = forecast_next_day(&series, BACKTEST_DAYS, &excluded)?;
     let plan = plan_staffing(&next.forecast.counts, interval, &staffing)?;
@@ -333,7 +430,9 @@ fn wants_csv(format: Option<&str>, headers: &HeaderMap) -> bool {
     path = "/api/v1/planning/plan",
     tag = "planning",
     summary = "Forecast a day's arrivals from a history and plan its workplaces",
-    description = "Backtests the forecast models on the last days of the history (one day ahead, \
+    description = "The history is a counts file (`csv`) or a branch's own log (`branch`, and \
+        `service` for one service's tickets: the tickets issued, by the branch's local time). \
+        Backtests the forecast models on the last days of the history (one day ahead, \
         rolling origin), forecasts the next day with the best, and sizes each interval by \
         Erlang C (or A, with a patience). `?format=csv` or `Accept: text/csv` answers with the \
         plan as CSV.",
@@ -344,21 +443,39 @@ fn wants_csv(format: Option<&str>, headers: &HeaderMap) -> bool {
             (PlanAnswer = "application/json"),
             (String = "text/csv"),
         )),
-        (status = 422, description = "A field is out of its domain, the CSV cannot be read, the \
-            history is too short, or no staffing reaches the target. Codes: \
-            `validation_failed`, `invalid_csv`, `not_enough_history`, `target_unreachable`.",
+        (status = 404, description = "No such branch. Codes: `branch_not_found`.",
             body = ErrorBody),
+        (status = 422, description = "A field is out of its domain, the CSV cannot be read, the \
+            history is too short or too long, or no staffing reaches the target. Codes: \
+            `validation_failed`, `invalid_csv`, `not_enough_history`, `history_too_large`, \
+            `target_unreachable`.", body = ErrorBody),
         (status = 503, description = "Another planning job is running, or this one took too \
             long. Codes: `planning_busy`, `planning_timeout`.", body = ErrorBody),
     )
 )]
 pub async fn plan(
+    State(app): State<Arc<App>>,
+    principal: Principal,
     Query(format): Query<PlanFormat>,
     headers: HeaderMap,
     Json(request): Json<PlanRequest>,
 ) -> Result<Response, ApiError> {
     let csv = wants_csv(format.format.as_deref(), &headers);
-    let planned = heavy(move || make_plan(request)).await?;
+    let rows = match (&request.csv, request.branch) {
+        (Some(text), None) => parse_counts(text)?,
+        (None, Some(branch)) => {
+            let branch = BranchId(branch);
+            principal.require_branch(branch)?;
+            branch_history(&app, branch, request.service.map(ServiceId)).await?
+        }
+        _ => {
+            return Err(ApiError {
+                field: Some("csv".into()),
+                ..ApiError::invalid("give either csv or branch")
+            });
+        }
+    };
+    let planned = heavy(move || make_plan(request, rows)).await?;
     if csv {
         return Ok((
             [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],

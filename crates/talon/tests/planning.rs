@@ -516,3 +516,79 @@ async fn a_plan_reads_its_history_from_the_branchs_log_and_only_for_its_staff() 
         .await
         .expect_error(404, "branch_not_found");
 }
+
+#[tokio::test]
+async fn a_simulation_runs_a_branchs_live_configuration_for_its_staff() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = Demo::spawn(dir.path()).await;
+    let admin = demo.admin().await;
+    let other = demo.second_branch(&admin).await;
+    let manager = manager(&demo, &admin).await;
+    let a = demo.service("A");
+    // A Monday, three hours of arrivals from 9:00, one workplace against two.
+    let day = |workplaces: u64| {
+        json!({"branch": demo.branch(), "date": "2026-12-07", "workplaces": workplaces,
+               "close_secs": 13.0 * 3600.0,
+               "arrivals": [{"service": a, "per_hour": [12.0, 12.0, 12.0]}]})
+    };
+    let body = json!({"branch": day(1), "what_if_branch": day(2), "replications": 4, "seed": 3});
+    let answer = demo
+        .post("/planning/simulate", Some(&manager), body.clone())
+        .await
+        .expect(200)
+        .clone();
+    let again = demo
+        .post("/planning/simulate", Some(&manager), body)
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(answer, again, "the same seed gives the same answer");
+    let (one, two) = (&answer["summary"], &answer["what_if"]);
+    assert!(one["issued"]["mean"].as_f64().unwrap() > 10.0, "{one}");
+    assert_eq!(
+        one["issued"], two["issued"],
+        "the same visitors come to both"
+    );
+    let busy = |summary: &Value| {
+        summary["workplaces"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|w| w["utilisation"]["mean"].as_f64().is_some_and(|u| u > 0.0))
+            .count()
+    };
+    assert_eq!((busy(one), busy(two)), (1, 2), "{answer}");
+    assert!(
+        two["wait_mean_secs"]["mean"].as_f64().unwrap()
+            < one["wait_mean_secs"]["mean"].as_f64().unwrap(),
+        "a second workplace shortens the wait: {answer}"
+    );
+
+    let manager_b = {
+        demo.post(
+            "/users",
+            Some(&admin),
+            json!({"username": "planner-b", "password": "long enough", "role": "manager",
+                   "branch": other.id}),
+        )
+        .await
+        .expect(201);
+        demo.login("planner-b", "long enough").await
+    };
+    demo.post(
+        "/planning/simulate",
+        Some(&manager_b),
+        json!({"branch": day(1), "replications": 1}),
+    )
+    .await
+    .expect_error(403, "forbidden");
+    let none_open = demo
+        .post(
+            "/planning/simulate",
+            Some(&manager),
+            json!({"branch": day(0), "replications": 1}),
+        )
+        .await;
+    none_open.expect_error(422, "validation_failed");
+    assert_eq!(none_open.body["error"]["field"], "branch.workplaces");
+}

@@ -20,12 +20,12 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
-use talon_core::{BranchId, Event, EventKind, ServiceId};
+use talon_core::{BranchId, Event, EventKind, ProfileId, ServiceId};
 use talon_plan::{
     CountRow, Date, DayCounts, ErlangQuery, Interval, NextDay, PlanError, StaffingPlan,
     StaffingRequest, aggregate, forecast_next_day, parse_counts, plan_staffing,
 };
-use talon_sim::{Arrivals, Model, SimError, Summary, sample};
+use talon_sim::{Arrivals, Model, Patience, PoissonStream, Shift, SimError, Summary, sample};
 use tokio::sync::Semaphore;
 use utoipa::{IntoParams, ToSchema};
 
@@ -600,6 +600,135 @@ impl Sample {
     }
 }
 
+/// A day at a branch as it is configured now: its services, categories, profiles and
+/// workplaces, with these arrivals and this many workplaces open.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BranchDay {
+    /// The branch.
+    branch: u64,
+    /// The day simulated, `YYYY-MM-DD` (its weekday and holidays apply).
+    #[schema(value_type = String)]
+    date: jiff::civil::Date,
+    /// Workplaces open, the branch's first ones by id (all by default).
+    workplaces: Option<usize>,
+    /// The profile they work by (the branch's first by default).
+    profile: Option<u64>,
+    /// When the workplaces open, seconds after the branch's midnight (9:00 by default).
+    #[serde(default = "nine")]
+    open_secs: f64,
+    /// When they close (18:00 by default).
+    #[serde(default = "eighteen")]
+    close_secs: f64,
+    /// Length of the arrival intervals, seconds (an hour by default); the first starts at
+    /// `open_secs`.
+    #[serde(default = "hour")]
+    interval_secs: f64,
+    /// Mean arrivals per hour of each service in each interval.
+    arrivals: Vec<ServiceArrivals>,
+}
+
+/// One service's arrivals.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceArrivals {
+    service: u64,
+    /// Mean arrivals per hour in each interval.
+    per_hour: Vec<f64>,
+}
+
+fn nine() -> f64 {
+    9.0 * 3600.0
+}
+
+fn eighteen() -> f64 {
+    18.0 * 3600.0
+}
+
+fn hour() -> f64 {
+    3600.0
+}
+
+/// The model of `day` from its branch's live state, for its staff only.
+async fn branch_model(
+    app: &App,
+    principal: &Principal,
+    day: BranchDay,
+    field: &'static str,
+) -> Result<Model, ApiError> {
+    let id = BranchId(day.branch);
+    principal.require_branch(id)?;
+    let invalid = |name: &str, reason: &str| ApiError {
+        field: Some(format!("{field}.{name}")),
+        ..ApiError::invalid(format!("{field}.{name}: {reason}"))
+    };
+    let branch = app
+        .branch(id)?
+        .read(|state| {
+            let mut workplaces: Vec<_> = state.workplaces().map(|w| w.workplace.clone()).collect();
+            workplaces.sort_by_key(|w| w.id);
+            let mut profiles: Vec<_> = state.profiles().cloned().collect();
+            profiles.sort_by_key(|p| p.id);
+            Some(talon_sim::Branch {
+                settings: state.settings()?.clone(),
+                services: state.services().cloned().collect(),
+                categories: state.categories().cloned().collect(),
+                profiles,
+                workplaces,
+            })
+        })
+        .await?
+        .ok_or_else(|| invalid("branch", "the branch is not configured"))?;
+    let open = day.workplaces.unwrap_or(branch.workplaces.len());
+    if open == 0 || open > branch.workplaces.len() {
+        return Err(invalid(
+            "workplaces",
+            "must be 1 to the branch's workplaces",
+        ));
+    }
+    let profile = match day.profile {
+        Some(p) => ProfileId(p),
+        None => branch
+            .profiles
+            .first()
+            .map(|p| p.id)
+            .ok_or_else(|| invalid("profile", "the branch has no work profile"))?,
+    };
+    let shifts = branch.workplaces[..open]
+        .iter()
+        .map(|w| Shift {
+            workplace: w.id,
+            operator: None,
+            profile,
+            open_secs: day.open_secs,
+            close_secs: day.close_secs,
+            breaks: Vec::new(),
+        })
+        .collect();
+    Ok(Model {
+        branch,
+        date: day.date,
+        shifts,
+        arrivals: Arrivals::Poisson {
+            start_secs: day.open_secs,
+            interval_secs: day.interval_secs,
+            streams: day
+                .arrivals
+                .into_iter()
+                .map(|a| PoissonStream {
+                    service: ServiceId(a.service),
+                    category: None,
+                    per_hour: a.per_hour,
+                })
+                .collect(),
+        },
+        service_times: Vec::new(),
+        patience: Patience::default(),
+        walk_secs: 0.0,
+        report_interval_secs: 3600,
+    })
+}
+
 /// A simulation: one configuration, or two on the same visitors (what-if).
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -609,10 +738,13 @@ pub struct SimulateRequest {
     #[schema(value_type = Option<Object>)]
     model: Option<serde_json::Value>,
     sample: Option<Sample>,
+    /// A branch's live configuration with a day's arrivals and staffing.
+    branch: Option<BranchDay>,
     /// A second configuration to compare with the first on the same visitors.
     #[schema(value_type = Option<Object>)]
     what_if_model: Option<serde_json::Value>,
     what_if_sample: Option<Sample>,
+    what_if_branch: Option<BranchDay>,
     /// Replications, 1 to 200 (default 20).
     #[serde(default = "twenty")]
     replications: u32,
@@ -648,19 +780,24 @@ pub struct SimulateAnswer {
 fn chosen_model(
     model: Option<serde_json::Value>,
     sample: Option<Sample>,
+    branch: Option<Model>,
     field: &str,
     sample_field: &str,
 ) -> Result<Option<Model>, ApiError> {
-    let model = match (model, sample) {
-        (Some(_), Some(_)) => {
-            return Err(ApiError {
-                field: Some(sample_field.to_string()),
-                ..ApiError::invalid(format!("give either {field} or {sample_field}, not both"))
-            });
-        }
-        (None, None) => return Ok(None),
-        (None, Some(sample)) => sample.model(sample_field)?,
-        (Some(value), None) => serde_path_to_error::deserialize(value).map_err(
+    let given = usize::from(model.is_some())
+        + usize::from(sample.is_some())
+        + usize::from(branch.is_some());
+    if given > 1 {
+        return Err(ApiError {
+            field: Some(sample_field.to_string()),
+            ..ApiError::invalid(format!("give one of {field}, {sample_field} and branch"))
+        });
+    }
+    let model = match (model, sample, branch) {
+        (_, _, Some(branch)) => branch,
+        (None, None, None) => return Ok(None),
+        (None, Some(sample), None) => sample.model(sample_field)?,
+        (Some(value), _, None) => serde_path_to_error::deserialize(value).map_err(
             |e: serde_path_to_error::Error<_>| {
                 let path = e.path().to_string();
                 let mut error = ApiError::from(e.into_inner());
@@ -715,13 +852,16 @@ fn bound(model: &Model, field: &str) -> Result<(), ApiError> {
     path = "/api/v1/planning/simulate",
     tag = "planning",
     summary = "Simulate a branch's day on the real engine, or compare two configurations",
-    description = "Runs the replications of the model (or the sample) from the seed; with a \
+    description = "Runs the replications of the model (a talon-sim model, a sample, or a branch's \
+        live configuration with a day's arrivals and open workplaces) from the seed; with a \
         what-if configuration, runs both on the same visitors (common random numbers) and \
         reports the differences. A day may expect at most 5,000 visitors, and all \
         replications together at most 200,000.",
     request_body = SimulateRequest,
     responses(
         (status = 200, description = "The summaries.", body = SimulateAnswer),
+        (status = 404, description = "No such branch. Codes: `branch_not_found`.",
+            body = ErrorBody),
         (status = 422, description = "The model does not hold together, the engine refuses \
             its branch, or it asks for too much work. Codes: `validation_failed`, \
             `invalid_model`, `simulation_too_large`.", body = ErrorBody),
@@ -729,22 +869,36 @@ fn bound(model: &Model, field: &str) -> Result<(), ApiError> {
             long. Codes: `planning_busy`, `planning_timeout`.", body = ErrorBody),
     )
 )]
-pub async fn simulate(Json(request): Json<SimulateRequest>) -> Result<Response, ApiError> {
+pub async fn simulate(
+    State(app): State<Arc<App>>,
+    principal: Principal,
+    Json(request): Json<SimulateRequest>,
+) -> Result<Response, ApiError> {
     if !(1..=MAX_REPLICATIONS).contains(&request.replications) {
         return Err(ApiError {
             field: Some("replications".into()),
             ..ApiError::invalid(format!("replications: must be 1 to {MAX_REPLICATIONS}"))
         });
     }
-    let Some(model) = chosen_model(request.model, request.sample, "model", "sample")? else {
+    let branch = match request.branch {
+        Some(day) => Some(branch_model(&app, &principal, day, "branch").await?),
+        None => None,
+    };
+    let Some(model) = chosen_model(request.model, request.sample, branch, "model", "sample")?
+    else {
         return Err(ApiError {
             field: Some("model".into()),
-            ..ApiError::invalid("give either model or sample")
+            ..ApiError::invalid("give one of model, sample and branch")
         });
+    };
+    let what_if_branch = match request.what_if_branch {
+        Some(day) => Some(branch_model(&app, &principal, day, "what_if_branch").await?),
+        None => None,
     };
     let what_if = chosen_model(
         request.what_if_model,
         request.what_if_sample,
+        what_if_branch,
         "what_if_model",
         "what_if_sample",
     )?;

@@ -89,7 +89,8 @@ impl From<SimError> for ApiError {
     }
 }
 
-/// Runs `work` on a blocking thread, alone among heavy planning jobs, within the deadline.
+/// Runs `work` on a blocking thread, alone among heavy planning jobs, answering within the
+/// deadline.
 async fn heavy<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
@@ -101,11 +102,17 @@ async fn heavy<T: Send + 'static>(
             "another planning job is running; try again in a moment",
         )
     };
-    let _permit = tokio::time::timeout(Duration::from_secs(2), HEAVY.acquire())
+    let permit = tokio::time::timeout(Duration::from_secs(2), HEAVY.acquire())
         .await
         .map_err(|_| busy())?
         .map_err(|_| busy())?;
-    match tokio::time::timeout(WORK_DEADLINE, tokio::task::spawn_blocking(work)).await {
+    // The permit goes with the work: a job that outlives its deadline still holds it, so the
+    // next one waits for it to end rather than running beside it.
+    let job = tokio::task::spawn_blocking(move || {
+        let _running = permit;
+        work()
+    });
+    match tokio::time::timeout(WORK_DEADLINE, job).await {
         Ok(Ok(answer)) => answer,
         Ok(Err(panicked)) => {
             tracing::error!(error = %panicked, "a planning job failed");

@@ -670,6 +670,53 @@ impl Default for BacktestOptions {
     }
 }
 
+/// The next day to plan, forecast by the model the backtest found best.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NextDay {
+    /// The backtest of [`default_models`] on the last days of the history.
+    pub report: BacktestReport,
+    /// The chosen model's forecast of the next day the history's weekdays open after its end.
+    pub forecast: DayForecast,
+    /// The days the models learnt from: the series without the excluded days, ascending.
+    pub history: Vec<DayCounts>,
+}
+
+/// Backtests [`default_models`] on the last `days` days of `series` (fewer when the series is
+/// short: at most half of it), then forecasts the next open day (the first day after the
+/// series whose weekday has data in it) with the best of them from the whole history.
+pub fn forecast_next_day(
+    series: &Series,
+    days: usize,
+    excluded: &BTreeSet<Date>,
+) -> Result<NextDay, PlanError> {
+    let history: Vec<DayCounts> = series
+        .days
+        .iter()
+        .filter(|day| !excluded.contains(&day.date))
+        .cloned()
+        .collect();
+    let Some(last) = history.last().map(|day| day.date) else {
+        return Err(PlanError::NotEnoughHistory("the history has no day".into()));
+    };
+    let scored = days.min(history.len() / 2).max(1);
+    let report = backtest(series, &default_models(), scored, excluded)?;
+    let model = default_models()
+        .into_iter()
+        .find(|m| m.name() == report.chosen)
+        .unwrap_or(ForecastModel::WeekdayMean { weeks: 4 });
+    let open: BTreeSet<usize> = history.iter().map(|d| d.date.weekday().index()).collect();
+    let date = (1..=7)
+        .map(|n| last.plus_days(n))
+        .find(|d| open.contains(&d.weekday().index()))
+        .unwrap_or_else(|| last.plus_days(1));
+    let forecast = model.forecast(&history, date)?;
+    Ok(NextDay {
+        report,
+        forecast,
+        history,
+    })
+}
+
 /// Backtests [`default_models`] on a counts file's text, as `talon plan backtest` does.
 pub fn backtest_csv(text: &str, options: &BacktestOptions) -> Result<BacktestReport, PlanError> {
     let rows = parse_counts(text)?;

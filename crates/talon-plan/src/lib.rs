@@ -28,8 +28,8 @@ pub use erlang::{
 pub use error::PlanError;
 pub use forecast::{
     BacktestOptions, BacktestReport, CountRow, DayCounts, DayForecast, ForecastModel, Interval,
-    IntervalCount, ModelScore, Series, aggregate, backtest, backtest_csv, default_models,
-    parse_counts,
+    IntervalCount, ModelScore, NextDay, Series, aggregate, backtest, backtest_csv, default_models,
+    forecast_next_day, parse_counts,
 };
 pub use staffing::{
     Booked, BookingRequest, SplitPlan, SplitRow, StaffingPlan, StaffingRequest, StaffingRow,

@@ -50,6 +50,8 @@ pub const SERVE: Access = Roles(&[Admin, Manager, Operator]);
 pub const PERSONAL: Access = Roles(&[Admin, Manager, Receptionist, Operator]);
 /// A visitor's request to see or erase their record.
 pub const ERASE: Access = Roles(&[Admin, Manager]);
+/// Planning: forecasts, staffing plans and simulations, the work of those who staff branches.
+pub const PLAN: Access = Roles(&[Admin, Manager]);
 
 /// The access of every route, from the routes' declarations: by path template, then method.
 pub struct Policy(HashMap<String, Vec<(&'static str, Access)>>);

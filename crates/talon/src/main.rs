@@ -1,8 +1,9 @@
 //! The `talon` command: `serve`, `demo`, `migrate`, `user add`, `audit verify`, `export`,
-//! `import`, `backup`, `restore`, `bench` and `torture`.
+//! `import`, `backup`, `restore`, `bench`, `torture`, `plan` and `simulate`.
 
 mod backup;
 mod bench;
+mod plan;
 mod remote;
 mod settings;
 mod torture;
@@ -91,6 +92,13 @@ enum Commands {
         #[command(subcommand)]
         command: TortureCommand,
     },
+    /// Planning: Erlang figures, forecast backtests and staffing plans.
+    Plan {
+        #[command(subcommand)]
+        command: plan::PlanCommand,
+    },
+    /// Simulate a branch's day on the real engine, or compare two configurations.
+    Simulate(plan::SimulateArgs),
 }
 
 #[derive(Subcommand)]
@@ -198,6 +206,8 @@ async fn run(cli: Cli) -> Result<(), Error> {
             backup::restore(&Settings::load(&server)?, &file).await
         }
         Commands::Bench(args) => bench::run(args).await,
+        Commands::Plan { command } => plan::run(command),
+        Commands::Simulate(args) => plan::simulate(args),
         Commands::Torture {
             command: TortureCommand::Crash(args),
         } => torture::crash(args).await,

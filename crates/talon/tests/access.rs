@@ -187,6 +187,7 @@ async fn every_endpoint_refuses_the_wrong_roles_and_other_branches() {
     const SERVE: &[Caller] = &[Admin, Manager, Operator];
     const PERSONAL: &[Caller] = &[Admin, Manager, Receptionist, Operator];
     const ERASE: &[Caller] = &[Admin, Manager];
+    const PLAN: &[Caller] = &[Admin, Manager];
     let phone = json!({"identifier": {"kind": "phone", "value": "+79161234567"}});
     let spec = |method: Method,
                 documented: &'static str,
@@ -568,6 +569,31 @@ async fn every_endpoint_refuses_the_wrong_roles_and_other_branches() {
             None,
             SERVE,
         ),
+        spec(
+            Method::POST,
+            "/api/v1/planning/erlang",
+            "/planning/erlang".into(),
+            Some(
+                json!({"arrivals_per_hour": 60.0, "service_secs": 120.0, "target_secs": 30.0,
+                        "servers": 3}),
+            ),
+            PLAN,
+        ),
+        spec(
+            Method::POST,
+            "/api/v1/planning/plan",
+            "/planning/plan".into(),
+            Some(json!({"csv": "timestamp,count\n2003-03-03T07:00:00Z,3\n",
+                        "service_secs": 120.0, "target_secs": 30.0, "target_level": 0.8})),
+            PLAN,
+        ),
+        spec(
+            Method::POST,
+            "/api/v1/planning/simulate",
+            "/planning/simulate".into(),
+            Some(json!({"sample": {"kind": "bank", "workplaces": 2}, "replications": 1})),
+            PLAN,
+        ),
     ];
     // The document, made from the routes' own declarations, must say what this
     // specification says: a loosened or tightened rule fails here.
@@ -609,11 +635,13 @@ async fn every_endpoint_refuses_the_wrong_roles_and_other_branches() {
                 refused += 1;
             }
         }
-        // Everything but the network-wide lists and one's own session is this branch's.
+        // Everything but the network-wide lists, planning (which reads no branch) and one's own
+        // session is this branch's.
         let network_wide = matches!(
             o.documented,
             "/api/v1/users" | "/api/v1/branches" | "/api/v1/audit"
-        ) || o.documented == "/api/v1/auth/logout";
+        ) || o.documented == "/api/v1/auth/logout"
+            || o.documented.starts_with("/api/v1/planning/");
         for (caller, token) in &away {
             if !network_wide || !o.allowed.contains(caller) {
                 let reply = send(&demo, o, Some(token)).await;

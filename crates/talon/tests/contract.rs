@@ -52,6 +52,7 @@ async fn every_documented_operation_answers_as_documented() {
     for path in [
         "/".to_string(),
         "/admin".into(),
+        "/planning".into(),
         "/operator".into(),
         "/pair".into(),
         "/api/openapi.json".into(),
@@ -335,6 +336,40 @@ async fn every_documented_operation_answers_as_documented() {
         .unwrap();
     let cancelled = reply(no_redirects.post(demo.at(&format!("/t/{fifth}/cancel")))).await;
     assert_eq!(cancelled.status, 303, "{}", cancelled.text);
+
+    // Planning: four weeks of hourly arrivals, planned as JSON and as CSV.
+    ok(&demo
+        .post(
+            "/planning/erlang",
+            a,
+            json!({"arrivals_per_hour": 90.0, "service_secs": 240.0, "target_secs": 60.0,
+                   "target_level": 0.8, "patience_secs": 600.0, "shrinkage": 0.25}),
+        )
+        .await);
+    let mut history = String::from("timestamp,count\n");
+    for day in 1..=28 {
+        for hour in 9..17 {
+            let count = 10 + (day % 7) * 3 + (hour - 9) * 2;
+            history.push_str(&format!("2024-02-{day:02}T{hour:02}:00:00Z,{count}\n"));
+        }
+    }
+    let plan = json!({"csv": history, "service_secs": 300.0, "target_secs": 60.0,
+                      "target_level": 0.8, "shrinkage": 0.2});
+    ok(&demo.post("/planning/plan", a, plan.clone()).await);
+    ok(&reply(
+        demo.request(Method::POST, "/planning/plan?format=csv", a)
+            .json(&plan),
+    )
+    .await);
+    ok(&demo
+        .post(
+            "/planning/simulate",
+            a,
+            json!({"sample": {"kind": "bank", "workplaces": 3},
+                   "what_if_sample": {"kind": "bank", "workplaces": 4},
+                   "replications": 2, "seed": 5}),
+        )
+        .await);
 
     // The network administrator's own.
     ok(&demo.get("/audit?limit=5", a).await);

@@ -243,6 +243,7 @@ async fn every_page_links_assets_that_exist_and_caches_keep_them() {
         "/".to_string(),
         "/operator".to_string(),
         "/admin".to_string(),
+        "/planning".to_string(),
         "/pair".to_string(),
         format!("/kiosk/{branch}"),
         format!("/display/{branch}"),

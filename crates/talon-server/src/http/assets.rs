@@ -77,6 +77,8 @@ pub const FILES: &[(&str, &str, &[u8])] = &[
     embed!("admin-devices.js", JS),
     embed!("admin-config.js", JS),
     embed!("admin.css", CSS),
+    embed!("planning.js", JS),
+    embed!("planning.css", CSS),
     embed!("favicon.svg", SVG),
 ];
 

@@ -15,6 +15,8 @@ mod openapi;
 mod operator;
 mod page;
 mod pair;
+mod planning;
+mod planning_page;
 pub(crate) mod route;
 mod start;
 mod system;
@@ -62,6 +64,8 @@ pub fn routes() -> Vec<Route> {
         kiosk::routes(),
         display::routes(),
         pair::routes(),
+        planning::routes(),
+        planning_page::routes(),
         assets::routes(),
     ]
     .into_iter()

@@ -280,6 +280,10 @@ async fn a_failed_migration_leaves_the_database_as_it_was() {
         "{:?}",
         refused.err()
     );
-    assert_eq!(everything(&path), before, "the database is as it was, without {table}");
+    assert_eq!(
+        everything(&path),
+        before,
+        "the database is as it was, without {table}"
+    );
     assert_eq!(version(&path), manifest.schema);
 }

@@ -393,8 +393,10 @@ impl Load {
         }
     }
 
+    /// A worker that sends nothing for a while (a visitor with no ticket to give up yet) must
+    /// still stop when the server is killed, not only when its next request fails.
     fn ended(&self) -> bool {
-        self.stopping.load(Ordering::SeqCst)
+        self.stopping.load(Ordering::SeqCst) || self.killed.load(Ordering::SeqCst)
     }
 
     /// Sends one request; an answer read in full is returned whatever its status.

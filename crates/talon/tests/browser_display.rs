@@ -140,3 +140,78 @@ async fn the_display_shows_and_announces_every_call_in_order() {
     assert_eq!(state["last_calls"][0]["number"], json!(number_c));
     browser.close().await;
 }
+
+/// The lowest contrast between the text of `selector` and the background behind it over the
+/// frames of the running flash: each animation is paused and stepped through its six seconds.
+const LOWEST_CONTRAST: &str = r#"
+const selector = arguments[0];
+const target = document.querySelector(selector);
+const rgb = (text) => (text.match(/[\d.]+/g) || []).map(Number);
+const luminance = ([r, g, b]) => {
+  const c = [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+  return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+};
+const background = (element) => {
+  for (let e = element; e; e = e.parentElement) {
+    const c = rgb(getComputedStyle(e).backgroundColor);
+    if (c.length === 3 || (c.length === 4 && c[3] > 0)) return c.slice(0, 3);
+  }
+  return [255, 255, 255];
+};
+const animations = document.getAnimations();
+if (animations.length === 0) return null;
+animations.forEach((a) => a.pause());
+let lowest = Infinity;
+for (let t = 0; t < 6000; t += 125) {
+  animations.forEach((a) => { a.currentTime = t; });
+  const [x, y] = [luminance(rgb(getComputedStyle(target).color).slice(0, 3)), luminance(background(target))];
+  lowest = Math.min(lowest, (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05));
+}
+return lowest;
+"#;
+
+/// For the six seconds after a call the screen flashes; the number must stay readable in every
+/// frame, on the counter display and on the hall display alike (at least 7:1).
+#[tokio::test]
+async fn the_called_number_stays_readable_through_the_flash() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let demo = Demo::spawn(dir.path()).await;
+    let operator = open(&demo, 0).await;
+    demo.issue(demo.service("A")).await;
+    let (branch, workplace, token) = (demo.branch(), demo.workplace(0), demo.display());
+    let counter = Browser::start_in("en").await;
+    counter
+        .goto(&format!(
+            "{}/display/{branch}/workplace/{workplace}?token={token}&lang=en",
+            demo.url
+        ))
+        .await;
+    counter.wait_text("#workplace", "1").await;
+    let hall = Browser::start_in("en").await;
+    hall.goto(&format!(
+        "{}/display/{branch}?token={token}&lang=en",
+        demo.url
+    ))
+    .await;
+    hall.wait_text(".headings", "Counter").await;
+
+    let called = demo.call_next(&operator, workplace).await.expect("a call");
+    let number = called["number"].as_str().expect("number");
+    for (browser, selector) in [(&counter, "#number"), (&hall, "#calls li.fresh")] {
+        browser.wait_text(selector, number).await;
+        let lowest = browser
+            .client()
+            .execute(LOWEST_CONTRAST, vec![json!(selector)])
+            .await
+            .expect("the frames are measured");
+        let lowest = lowest
+            .as_f64()
+            .unwrap_or_else(|| panic!("{selector}: no flash is running"));
+        assert!(
+            lowest >= 7.0,
+            "{selector}: contrast {lowest:.2} in some frame"
+        );
+    }
+    counter.close().await;
+    hall.close().await;
+}

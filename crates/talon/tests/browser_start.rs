@@ -1,6 +1,7 @@
 //! The browser harness itself: a real headless Chromium opens the demo's start page, which
 //! negotiates its language from the browser's `Accept-Language` — German for one browser,
-//! Russian for another — and a screenshot of each lands in `target/screenshots`.
+//! Russian for another — and a screenshot of each lands in `target/screenshots`. A language
+//! chosen on the page (`?lang=`) wins over the browser's.
 
 mod common;
 
@@ -39,5 +40,19 @@ async fn the_start_page_speaks_the_browsers_language() {
         json!("ru")
     );
     russian.screenshot("start-ru").await;
+
+    // The visitor picks English on the page: the choice wins over the browser's Russian.
+    russian.click("nav.languages a[lang=en]").await;
+    russian.wait_text("body", "Electronic queue").await;
+    assert_eq!(
+        russian.eval("return document.documentElement.lang").await,
+        json!("en")
+    );
+    assert_eq!(
+        russian
+            .eval("return document.querySelector('nav.languages [aria-current]').lang")
+            .await,
+        json!("en")
+    );
     russian.close().await;
 }
